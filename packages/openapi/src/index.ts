@@ -1,1 +1,14 @@
-export {};
+// @kemu/openapi: the structural schema of the kinds kemu serves (generated from @kubernetes/client-node's
+// models), the /openapi/v3 documents kubectl needs for apply and explain, and the strict field check
+// behind fieldValidation=Strict|Warn.
+
+export {
+  groupVersionPath,
+  openapiV3Document,
+  openapiV3DocumentJSON,
+  openapiV3Index,
+  type SerializedDocument,
+  type ServedResource,
+} from "./document.ts";
+export { definitionName, describeType, type FieldType } from "./describe.ts";
+export { unknownFields } from "./strict.ts";

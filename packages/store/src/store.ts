@@ -56,6 +56,8 @@ export interface StoreEvent {
   key: ObjectKey;
   /** The object at rev; for DELETED, its last state before deletion. */
   obj: KObject;
+  /** The object before this change (MODIFIED and DELETED). */
+  prev?: KObject;
   rev: number;
 }
 
@@ -234,6 +236,7 @@ export class Store {
         type = prev ? "MODIFIED" : "ADDED";
       }
       const ev: StoreEvent = { type, key, obj, rev: seq };
+      if (prev) ev.prev = prev.obj;
       this.#events.push(ev);
       if (this.#events.length > this.#window * 1.25) {
         const drop = this.#events.length - this.#window;
@@ -378,6 +381,51 @@ export class Store {
       }
     }
     return { items, rev };
+  }
+
+  /**
+   * Lists live objects as they were at revision rev (an MVCC read, as etcd serves paginated
+   * lists): the current state with every later event undone. Throws Expired when rev is older
+   * than the cache's window.
+   */
+  async listAt(resource: string, namespace: string | undefined, rev: number): Promise<KObject[]> {
+    if (rev > this.#rev) await this.#waitFor(rev);
+    if (rev < this.#logStart) {
+      throw new StoreError("Expired", `too old resource version: ${rev} (${this.#logStart + 1})`);
+    }
+    const state = new Map<string, KObject>();
+    const subjectOf = (k: ObjectKey) => `${k.namespace ?? ""}/${k.name}`;
+    for (const e of this.#byResource.get(resource)?.values() ?? []) {
+      if (namespace === undefined || e.key.namespace === namespace) state.set(subjectOf(e.key), e.obj);
+    }
+    for (let i = this.#events.length - 1; i >= 0 && this.#events[i]!.rev > rev; i--) {
+      const ev = this.#events[i]!;
+      if (ev.key.resource !== resource || (namespace !== undefined && ev.key.namespace !== namespace)) continue;
+      const k = subjectOf(ev.key);
+      if (ev.type === "ADDED") state.delete(k);
+      else if (ev.type === "MODIFIED") state.set(k, ev.prev!);
+      else state.set(k, ev.obj);
+    }
+    return [...state.values()];
+  }
+
+  /**
+   * Watches from the cache's current state: cb first gets an ADDED event for every live
+   * object (at the current revision), then every later change. Returns the revision the
+   * initial events were taken at.
+   */
+  watchFromNow(
+    resource: string,
+    namespace: string | undefined,
+    cb: (ev: StoreEvent) => void,
+  ): { watch: StoreWatch; rev: number } {
+    const rev = this.#rev;
+    for (const e of this.#byResource.get(resource)?.values() ?? []) {
+      if (namespace === undefined || e.key.namespace === namespace) {
+        cb({ type: "ADDED", key: e.key, obj: e.obj, rev: e.rev });
+      }
+    }
+    return { watch: this.watch(resource, namespace, rev, cb), rev };
   }
 
   /**

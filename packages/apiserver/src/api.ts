@@ -1,0 +1,743 @@
+/**
+ * The Kubernetes API verbs, independent of transport. The HTTP server and the NATS API both
+ * call this class; there is one implementation behind both.
+ *
+ * Limitations vs Kubernetes:
+ * - No managedFields and no server-side apply (application/apply-patch+yaml is refused with 415).
+ * - No admission webhooks, RBAC or authentication: every request is allowed.
+ * - dryRun=All runs defaulting, validation and allocation checks, but allocations are released.
+ */
+import type { Logger } from "@kemu/common";
+import { Store, StoreError, type KObject, type StoreEvent } from "@kemu/store";
+import { parseFieldSelector, parseLabelSelector, SelectorError, type FieldSelector, type LabelSelector } from "@kemu/machinery";
+import jsonpatch from "fast-json-patch";
+import { ApiError, toApiError } from "./errors.ts";
+import type { HookContext, ResourceHooks } from "./hooks.ts";
+import { clone, dropNulls, generateName, jsonEqual, mergePatch, meta, newUID, timestamp } from "./meta.ts";
+import { apiVersionOf, Registry, storageToken, type ResourceDef } from "./resources.ts";
+import { admit, strictFieldCheck, strategicPatch } from "./admission.ts";
+
+/** How a write treats unknown fields (the fieldValidation query parameter). */
+export type FieldValidation = "Strict" | "Warn" | "Ignore";
+
+/** Options every write takes. */
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldValidation?: FieldValidation;
+  fieldManager?: string;
+}
+
+/** The result of a write: the stored object, and warnings for the Warning header. */
+export interface WriteResult {
+  obj: KObject;
+  /** 201 for creates, 202 for deletions still pending, else 200. */
+  code: number;
+  warnings: string[];
+}
+
+/** Query options of list and watch. */
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+  timeoutSeconds?: number;
+  allowWatchBookmarks?: boolean;
+  sendInitialEvents?: boolean;
+}
+
+/** DeleteOptions, from the body or the query. */
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: "Orphan" | "Background" | "Foreground";
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: boolean;
+}
+
+/** The patch content types. */
+export type PatchType = "json" | "merge" | "strategic";
+
+/** A watch event as sent on the wire. */
+export interface WatchEvent {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  object: KObject;
+}
+
+/** A running watch. */
+export interface ApiWatch {
+  stop(): void;
+}
+
+/** The apiVersion/kind header of an object of def. */
+function typeMeta(def: ResourceDef): { apiVersion: string; kind: string } {
+  return { apiVersion: apiVersionOf(def), kind: def.kind };
+}
+
+/** Options for Api. */
+export interface ApiOptions {
+  store: Store;
+  log: Logger;
+  registry?: Registry;
+  /** How often watches with allowWatchBookmarks get a BOOKMARK (ms). */
+  bookmarkIntervalMs?: number;
+  /** Per-resource strategies, by storage token (see hooks/index.ts). */
+  hooks?: Record<string, ResourceHooks>;
+}
+
+const MAX_UPDATE_RETRIES = 16;
+
+/** The API verbs over the store. */
+export class Api {
+  readonly store: Store;
+  readonly registry: Registry;
+  readonly #log: Logger;
+  readonly #bookmarkMs: number;
+  readonly #hookTable: Record<string, ResourceHooks>;
+
+  constructor(opts: ApiOptions) {
+    this.store = opts.store;
+    this.registry = opts.registry ?? new Registry();
+    this.#log = opts.log;
+    this.#bookmarkMs = opts.bookmarkIntervalMs ?? 60_000;
+    this.#hookTable = opts.hooks ?? {};
+  }
+
+  #hooks(def: ResourceDef): ResourceHooks {
+    return this.#hookTable[storageToken(def)] ?? {};
+  }
+
+  #ctx(def: ResourceDef, dryRun = false): HookContext {
+    return { store: this.store, log: this.#log, def, dryRun };
+  }
+
+  #key(def: ResourceDef, namespace: string | undefined, name: string) {
+    return { resource: storageToken(def), namespace: def.namespaced ? namespace : undefined, name };
+  }
+
+  /** Adds apiVersion/kind for the served version (objects are stored with them). */
+  #out(def: ResourceDef, obj: KObject): KObject {
+    return { ...typeMeta(def), ...obj };
+  }
+
+  /** Reads one object. */
+  async get(def: ResourceDef, namespace: string | undefined, name: string): Promise<KObject> {
+    try {
+      const cur = await this.store.get(this.#key(def, namespace, name));
+      if (!cur) throw ApiError.notFound(def, name);
+      return this.#out(def, cur.obj);
+    } catch (err) {
+      throw toApiError(err, def, name);
+    }
+  }
+
+  #selectors(def: ResourceDef, opts: ListOptions): { labels?: LabelSelector; fields?: FieldSelector } {
+    try {
+      const out: { labels?: LabelSelector; fields?: FieldSelector } = {};
+      if (opts.labelSelector) out.labels = parseLabelSelector(opts.labelSelector);
+      if (opts.fieldSelector) {
+        const fields = parseFieldSelector(opts.fieldSelector);
+        const known = ["metadata.name", "metadata.namespace", ...Object.keys(def.fields ?? {})];
+        for (const r of fields.requirements) {
+          if (!known.includes(r.field)) {
+            throw ApiError.badRequest(
+              `field label not supported: ${r.field}`,
+            );
+          }
+        }
+        out.fields = fields;
+      }
+      return out;
+    } catch (err) {
+      if (err instanceof SelectorError) throw ApiError.badRequest(err.message);
+      throw err;
+    }
+  }
+
+  /** A predicate for label and field selectors. */
+  #matcher(def: ResourceDef, opts: ListOptions): (obj: KObject) => boolean {
+    const { labels, fields } = this.#selectors(def, opts);
+    if (!labels && !fields) return () => true;
+    return (obj) => {
+      const md = (obj["metadata"] ?? {}) as KObject;
+      if (labels && !labels.matches(md["labels"] ?? {})) return false;
+      if (fields) {
+        const set: Record<string, string> = { "metadata.name": md["name"] ?? "" };
+        if (def.namespaced) set["metadata.namespace"] = md["namespace"] ?? "";
+        for (const [f, get] of Object.entries(def.fields ?? {})) set[f] = get(obj) ?? "";
+        if (!fields.matches(set)) return false;
+      }
+      return true;
+    };
+  }
+
+  /** Lists objects, with selectors, pagination and resourceVersion semantics. */
+  async list(def: ResourceDef, namespace: string | undefined, opts: ListOptions = {}): Promise<KObject> {
+    const match = this.#matcher(def, opts);
+    const res = storageToken(def);
+    const ns = def.namespaced ? namespace : undefined;
+    let items: KObject[];
+    let rev: number;
+    let start = "";
+    try {
+      if (opts.continue) {
+        const tok = decodeContinue(opts.continue);
+        rev = tok.rv;
+        start = tok.start;
+        items = await this.store.listAt(res, ns, rev).catch((err) => {
+          if (err instanceof StoreError && err.code === "Expired") {
+            throw ApiError.expired(
+              "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
+            );
+          }
+          throw err;
+        });
+      } else if (opts.resourceVersion && opts.resourceVersion !== "0" && opts.resourceVersionMatch === "Exact") {
+        rev = parseRV(opts.resourceVersion);
+        items = await this.store.listAt(res, ns, rev);
+      } else if (opts.resourceVersion && opts.resourceVersion !== "0") {
+        // NotOlderThan: anything at least as new as the given revision.
+        const min = parseRV(opts.resourceVersion);
+        const fresh = await this.store.list(res, ns, min > this.store.revision);
+        items = fresh.items;
+        rev = fresh.rev;
+      } else {
+        const r = await this.store.list(res, ns, opts.resourceVersion !== "0");
+        items = r.items;
+        rev = r.rev;
+      }
+    } catch (err) {
+      throw toApiError(err, def);
+    }
+    const keyed = items
+      .filter(match)
+      .map((o) => ({ k: sortKey(o), o }))
+      .filter((x) => x.k > start)
+      .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : undefined;
+    const page = limit ? keyed.slice(0, limit) : keyed;
+    const listMeta: KObject = { resourceVersion: String(rev) };
+    if (limit && keyed.length > limit) {
+      listMeta["continue"] = encodeContinue(rev, page[page.length - 1]!.k);
+      listMeta["remainingItemCount"] = keyed.length - limit;
+    }
+    return {
+      kind: `${def.kind}List`,
+      apiVersion: apiVersionOf(def),
+      metadata: listMeta,
+      items: page.map((x) => withoutTypeMeta(x.o)),
+    };
+  }
+
+  /**
+   * Watches objects. Events go to sink in order; the returned handle stops the watch. A
+   * resourceVersion older than the store keeps yields a 410 Expired ERROR event, as
+   * kube-apiserver sends it.
+   */
+  async watch(
+    def: ResourceDef,
+    namespace: string | undefined,
+    opts: ListOptions,
+    sink: (ev: WatchEvent) => void,
+    onEnd: () => void,
+  ): Promise<ApiWatch> {
+    const match = this.#matcher(def, opts);
+    const res = storageToken(def);
+    const ns = def.namespaced ? namespace : undefined;
+    let lastRV = 0;
+    let stopped = false;
+    const timers: NodeJS.Timeout[] = [];
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      for (const t of timers) clearTimeout(t);
+      handle?.stop();
+      onEnd();
+    };
+    const deliver = (ev: StoreEvent) => {
+      if (stopped) return;
+      lastRV = ev.rev;
+      const now = match(ev.obj);
+      const before = ev.prev ? match(ev.prev) : false;
+      let type: WatchEvent["type"];
+      if (ev.type === "ADDED") {
+        if (!now) return;
+        type = "ADDED";
+      } else if (ev.type === "DELETED") {
+        if (!now) return;
+        type = "DELETED";
+      } else if (now && before) type = "MODIFIED";
+      else if (now) type = "ADDED";
+      else if (before) type = "DELETED";
+      else return;
+      sink({ type, object: this.#out(def, ev.obj) });
+    };
+    let handle: { stop(): void } | undefined;
+    const rv = opts.resourceVersion;
+    try {
+      if (rv === undefined || rv === "" || rv === "0") {
+        if (rv !== "0") await this.store.waitFresh();
+        const initial = opts.sendInitialEvents !== false || rv !== undefined;
+        if (initial) {
+          const w = this.store.watchFromNow(res, ns, deliver);
+          handle = w.watch;
+          lastRV = w.rev;
+          if (opts.sendInitialEvents && opts.allowWatchBookmarks) {
+            sink({
+              type: "BOOKMARK",
+              object: {
+                ...typeMeta(def),
+                metadata: {
+                  resourceVersion: String(w.rev),
+                  annotations: { "k8s.io/initial-events-end": "true" },
+                },
+              },
+            });
+          }
+        } else {
+          const from = this.store.revision;
+          handle = this.store.watch(res, ns, from, deliver);
+          lastRV = from;
+        }
+      } else {
+        const from = parseRV(rv);
+        if (from > this.store.revision) await this.store.waitFresh();
+        handle = this.store.watch(res, ns, from, deliver);
+        lastRV = Math.max(lastRV, from);
+      }
+    } catch (err) {
+      if (err instanceof StoreError && err.code === "Expired") {
+        sink({ type: "ERROR", object: ApiError.expired(err.message).toStatus() });
+        stop();
+        return { stop };
+      }
+      if (err instanceof ApiError && err.code === 400) throw err;
+      throw toApiError(err, def);
+    }
+    if (opts.allowWatchBookmarks) {
+      const tick = () => {
+        if (stopped) return;
+        lastRV = Math.max(lastRV, this.store.revision);
+        sink({ type: "BOOKMARK", object: { ...typeMeta(def), metadata: { resourceVersion: String(lastRV) } } });
+        timers[0] = setTimeout(tick, this.#bookmarkMs);
+      };
+      timers[0] = setTimeout(tick, this.#bookmarkMs);
+    }
+    const timeout = opts.timeoutSeconds && opts.timeoutSeconds > 0 ? opts.timeoutSeconds : 1800 + Math.random() * 1800;
+    timers[1] = setTimeout(stop, timeout * 1000);
+    return { stop };
+  }
+
+  async #requireNamespace(def: ResourceDef, namespace: string | undefined, forCreate: boolean): Promise<void> {
+    if (!def.namespaced) return;
+    if (!namespace) throw ApiError.badRequest("the server could not find the requested resource");
+    const nsDef = this.registry.lookup("", "v1", "namespaces")!;
+    const ns = await this.store.get(this.#key(nsDef, undefined, namespace));
+    if (!ns) throw ApiError.notFound(nsDef, namespace);
+    if (forCreate && ns.obj["metadata"]?.["deletionTimestamp"]) {
+      throw ApiError.forbidden(
+        def,
+        "",
+        `unable to create new content in namespace ${namespace} because it is being terminated`,
+      );
+    }
+  }
+
+  /** Checks the body's apiVersion/kind against the endpoint (missing ones are filled in). */
+  #checkTypeMeta(def: ResourceDef, body: KObject): void {
+    const av = body["apiVersion"];
+    const kind = body["kind"];
+    if (av !== undefined && av !== apiVersionOf(def)) {
+      throw ApiError.badRequest(
+        `the API version in the data (${String(av)}) does not match the expected API version (${apiVersionOf(def)})`,
+      );
+    }
+    if (kind !== undefined && kind !== def.kind) {
+      throw ApiError.badRequest(`the kind in the data (${String(kind)}) does not match the expected kind (${def.kind})`);
+    }
+  }
+
+  #fieldCheck(def: ResourceDef, body: KObject, mode: FieldValidation | undefined): string[] {
+    const unknown = strictFieldCheck(def, body);
+    if (unknown.length === 0 || mode === "Ignore") return [];
+    if (mode === "Strict") {
+      throw ApiError.badRequest(
+        unknown.length === 1
+          ? `strict decoding error: unknown field "${unknown[0]}"`
+          : `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(", ")}`,
+      );
+    }
+    return unknown.map((f) => `unknown field "${f}"`);
+  }
+
+  /** Creates an object (POST). */
+  async create(def: ResourceDef, namespace: string | undefined, body: KObject, opts: WriteOptions = {}): Promise<WriteResult> {
+    if (!def.verbs.includes("create")) throw ApiError.methodNotAllowed();
+    this.#checkTypeMeta(def, body);
+    const warnings = this.#fieldCheck(def, body, opts.fieldValidation);
+    const obj = dropNulls(clone(body)) as KObject;
+    Object.assign(obj, typeMeta(def));
+    const md = meta(obj);
+    if (def.namespaced) {
+      if (md["namespace"] && namespace && md["namespace"] !== namespace) {
+        throw ApiError.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+      }
+      md["namespace"] = namespace ?? md["namespace"];
+    } else {
+      delete md["namespace"];
+    }
+    if (!md["name"] && md["generateName"]) md["name"] = generateName(String(md["generateName"]));
+    const name = String(md["name"] ?? "");
+    await this.#requireNamespace(def, namespace, true).catch((err) => {
+      throw toApiError(err, def, name);
+    });
+    md["uid"] = newUID();
+    md["creationTimestamp"] = timestamp();
+    delete md["resourceVersion"];
+    delete md["deletionTimestamp"];
+    delete md["deletionGracePeriodSeconds"];
+    delete md["managedFields"];
+    if (def.generation) md["generation"] = 1;
+    else delete md["generation"];
+    const hooks = this.#hooks(def);
+    hooks.prepareForCreate?.(obj);
+    admit(def, obj, undefined);
+    const ctx = this.#ctx(def, !!opts.dryRun);
+    const rollback = await hooks.beforeCreate?.(ctx, obj);
+    try {
+      if (opts.dryRun) {
+        await rollback?.();
+        return { obj: obj, code: 201, warnings };
+      }
+      const rev = await this.store.create(this.#key(def, namespace, name), obj);
+      md["resourceVersion"] = String(rev);
+      return { obj, code: 201, warnings };
+    } catch (err) {
+      await rollback?.();
+      throw toApiError(err, def, name);
+    }
+  }
+
+  /**
+   * The read-modify-write loop shared by update and patch (GuaranteedUpdate): mutate gets the
+   * current object and returns the desired one; conflicts are retried unless the caller pinned
+   * a resourceVersion.
+   */
+  async #guaranteedUpdate(
+    def: ResourceDef,
+    namespace: string | undefined,
+    name: string,
+    subresource: string | undefined,
+    opts: WriteOptions,
+    mutate: (current: KObject | undefined) => { obj: KObject; pinnedRV: boolean },
+  ): Promise<WriteResult> {
+    const key = this.#key(def, namespace, name);
+    const hooks = this.#hooks(def);
+    for (let attempt = 0; ; attempt++) {
+      const cur = await this.store.get(key).catch((err) => {
+        throw toApiError(err, def, name);
+      });
+      const { obj, pinnedRV } = mutate(cur ? this.#out(def, cur.obj) : undefined);
+      const md = meta(obj);
+      if (md["name"] !== undefined && md["name"] !== name) {
+        throw ApiError.badRequest(`the name of the object (${String(md["name"])}) does not match the name on the URL (${name})`);
+      }
+      md["name"] = name;
+      if (def.namespaced) {
+        if (md["namespace"] && md["namespace"] !== namespace) {
+          throw ApiError.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+        }
+        md["namespace"] = namespace;
+      }
+      if (!cur) {
+        if (!def.createOnUpdate || subresource) throw ApiError.notFound(def, name);
+        delete md["resourceVersion"];
+        return this.create(def, namespace, obj, opts);
+      }
+      const old = cur.obj;
+      if (pinnedRV && md["resourceVersion"] !== old["metadata"]["resourceVersion"]) {
+        throw ApiError.staleObject(def, name);
+      }
+      const next = this.#prepareUpdate(def, obj, old, subresource);
+      if (jsonEqual(withoutRV(next), withoutRV(this.#out(def, old)))) {
+        return { obj: this.#out(def, old), code: 200, warnings: [] };
+      }
+      if (subresource !== "binding") admit(def, next, old);
+      const ctx = this.#ctx(def, !!opts.dryRun);
+      const plan = (await hooks.beforeUpdate?.(ctx, next, old)) ?? {};
+      if (opts.dryRun) {
+        await plan.rollback?.();
+        return { obj: next, code: 200, warnings: [] };
+      }
+      try {
+        const nmd = meta(next);
+        let rev: number;
+        if (nmd["deletionTimestamp"] && (!Array.isArray(nmd["finalizers"]) || nmd["finalizers"].length === 0) && !(nmd["deletionGracePeriodSeconds"] > 0)) {
+          // The last finalizer is gone from an object being deleted: it goes now.
+          rev = await this.store.delete(key, next, cur.rev);
+          nmd["resourceVersion"] = String(rev);
+          await plan.commit?.();
+          await hooks.afterDelete?.(ctx, next);
+          return { obj: next, code: 200, warnings: [] };
+        }
+        rev = await this.store.update(key, next, cur.rev);
+        nmd["resourceVersion"] = String(rev);
+        await plan.commit?.();
+        return { obj: next, code: 200, warnings: [] };
+      } catch (err) {
+        await plan.rollback?.();
+        if (err instanceof StoreError && err.code === "Conflict" && !pinnedRV && attempt < MAX_UPDATE_RETRIES) continue;
+        throw toApiError(err, def, name);
+      }
+    }
+  }
+
+  /** Carries over what an update may not change, and bumps generation on spec changes. */
+  #prepareUpdate(def: ResourceDef, obj: KObject, old: KObject, subresource: string | undefined): KObject {
+    let next = dropNulls(clone(obj)) as KObject;
+    Object.assign(next, typeMeta(def));
+    const omd = old["metadata"] as KObject;
+    if (subresource === "binding") {
+      // Binding writes spec.nodeName and status together (upstream's assignPod).
+    } else if (subresource === "status") {
+      // Status updates change status only (ResetObjectMetaForStatus).
+      const status = next["status"];
+      next = clone(old);
+      Object.assign(next, typeMeta(def));
+      if (status === undefined) delete next["status"];
+      else next["status"] = status;
+    } else if (def.subresources.includes("status")) {
+      if (old["status"] === undefined) delete next["status"];
+      else next["status"] = clone(old["status"]);
+    }
+    const md = meta(next);
+    for (const f of ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"]) {
+      if (omd[f] === undefined) delete md[f];
+      else md[f] = omd[f];
+    }
+    if (omd["generateName"] !== undefined && md["generateName"] === undefined) md["generateName"] = omd["generateName"];
+    delete md["managedFields"];
+    md["resourceVersion"] = omd["resourceVersion"];
+    if (def.generation && subresource !== "status") {
+      const specOf = (o: KObject) => {
+        const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = o;
+        return rest;
+      };
+      if (!jsonEqual(specOf(next), specOf(old))) md["generation"] = (Number(omd["generation"]) || 0) + 1;
+    }
+    return next;
+  }
+
+  /** Replaces an object (PUT), on the main resource or its status subresource. */
+  async update(
+    def: ResourceDef,
+    namespace: string | undefined,
+    name: string,
+    body: KObject,
+    opts: WriteOptions = {},
+    subresource?: string,
+  ): Promise<WriteResult> {
+    if (!def.verbs.includes("update")) throw ApiError.methodNotAllowed();
+    this.#checkTypeMeta(def, body);
+    const warnings = this.#fieldCheck(def, body, opts.fieldValidation);
+    const pinned = !!body["metadata"]?.["resourceVersion"];
+    const r = await this.#guaranteedUpdate(def, namespace, name, subresource, opts, () => ({
+      obj: clone(body),
+      pinnedRV: pinned,
+    }));
+    return { ...r, warnings: [...warnings, ...r.warnings] };
+  }
+
+  /** Patches an object (PATCH) with a JSON, merge or strategic merge patch. */
+  async patch(
+    def: ResourceDef,
+    namespace: string | undefined,
+    name: string,
+    type: PatchType,
+    patch: unknown,
+    opts: WriteOptions = {},
+    subresource?: string,
+  ): Promise<WriteResult> {
+    if (!def.verbs.includes("patch")) throw ApiError.methodNotAllowed();
+    let warnings: string[] = [];
+    return this.#guaranteedUpdate(def, namespace, name, subresource, opts, (current) => {
+      if (!current) throw ApiError.notFound(def, name);
+      const result = applyPatch(def, current, type, patch);
+      if (typeof result !== "object" || result === null || Array.isArray(result)) {
+        throw ApiError.badRequest("the patch did not produce an object");
+      }
+      this.#checkTypeMeta(def, result as KObject);
+      warnings = this.#fieldCheck(def, result as KObject, opts.fieldValidation);
+      const rv = (result as KObject)["metadata"]?.["resourceVersion"];
+      return { obj: result as KObject, pinnedRV: rv !== undefined && rv !== current["metadata"]["resourceVersion"] };
+    }).then((r) => ({ ...r, warnings }));
+  }
+
+  /** Deletes an object, honouring grace periods, finalizers and preconditions. */
+  async delete(
+    def: ResourceDef,
+    namespace: string | undefined,
+    name: string,
+    opts: DeleteOptions = {},
+  ): Promise<WriteResult> {
+    if (!def.verbs.includes("delete")) throw ApiError.methodNotAllowed();
+    const key = this.#key(def, namespace, name);
+    const hooks = this.#hooks(def);
+    for (let attempt = 0; ; attempt++) {
+      const cur = await this.store.get(key).catch((err) => {
+        throw toApiError(err, def, name);
+      });
+      if (!cur) throw ApiError.notFound(def, name);
+      const obj = this.#out(def, clone(cur.obj));
+      const md = meta(obj);
+      const pre = opts.preconditions;
+      if (pre?.uid && pre.uid !== md["uid"]) {
+        throw ApiError.conflict(
+          def,
+          name,
+          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(md["uid"])}`,
+        );
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== md["resourceVersion"]) {
+        throw ApiError.conflict(
+          def,
+          name,
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(md["resourceVersion"])}`,
+        );
+      }
+      const finalizers: string[] = Array.isArray(md["finalizers"]) ? [...md["finalizers"]] : [];
+      if (opts.propagationPolicy === "Orphan" && !finalizers.includes("orphan")) finalizers.push("orphan");
+      if (opts.propagationPolicy === "Foreground" && !finalizers.includes("foregroundDeletion")) {
+        finalizers.push("foregroundDeletion");
+      }
+      const grace = hooks.gracePeriod?.(obj, opts.gracePeriodSeconds) ?? 0;
+      const ctx = this.#ctx(def, !!opts.dryRun);
+      let pending = false;
+      if (grace > 0 || finalizers.length > 0) {
+        // Graceful: mark the object and leave it; its owner (kubelet, a controller) finishes.
+        const now = new Date();
+        if (grace > 0) {
+          const existing = md["deletionTimestamp"] ? Date.parse(md["deletionTimestamp"]) : Infinity;
+          const due = Math.min(existing, now.getTime() + grace * 1000);
+          md["deletionTimestamp"] = timestamp(new Date(due));
+          md["deletionGracePeriodSeconds"] = Math.min(Number(md["deletionGracePeriodSeconds"] ?? grace), grace);
+        } else {
+          md["deletionTimestamp"] ??= timestamp(now);
+          md["deletionGracePeriodSeconds"] = 0;
+        }
+        if (finalizers.length > 0) md["finalizers"] = finalizers;
+        pending = true;
+      }
+      if (opts.dryRun) return { obj, code: pending ? 202 : 200, warnings: [] };
+      try {
+        if (pending) {
+          const rev = await this.store.update(key, obj, cur.rev);
+          md["resourceVersion"] = String(rev);
+          return { obj, code: 202, warnings: [] };
+        }
+        const rev = await this.store.delete(key, obj, cur.rev);
+        md["resourceVersion"] = String(rev);
+        await hooks.afterDelete?.(ctx, obj);
+        return { obj, code: 200, warnings: [] };
+      } catch (err) {
+        if (err instanceof StoreError && err.code === "Conflict" && attempt < MAX_UPDATE_RETRIES) continue;
+        throw toApiError(err, def, name);
+      }
+    }
+  }
+
+  /** Deletes every object that matches the list options (DELETE on a collection). */
+  async deleteCollection(
+    def: ResourceDef,
+    namespace: string | undefined,
+    listOpts: ListOptions,
+    opts: DeleteOptions,
+  ): Promise<KObject> {
+    if (!def.verbs.includes("deletecollection")) throw ApiError.methodNotAllowed();
+    const list = await this.list(def, namespace, { ...listOpts, limit: undefined, continue: undefined });
+    const deleted: KObject[] = [];
+    for (const item of list["items"] as KObject[]) {
+      try {
+        const r = await this.delete(def, item["metadata"]["namespace"], item["metadata"]["name"], opts);
+        deleted.push(withoutTypeMeta(r.obj));
+      } catch (err) {
+        if (!(err instanceof ApiError && err.reason === "NotFound")) throw err;
+      }
+    }
+    return { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(this.store.revision) }, items: deleted };
+  }
+
+  /** The Status body kube-apiserver sends for an immediate delete of a resource. */
+  static deletedStatus(def: ResourceDef, obj: KObject): KObject {
+    const details: KObject = { name: obj["metadata"]?.["name"], kind: def.resource, uid: obj["metadata"]?.["uid"] };
+    if (def.group) details["group"] = def.group;
+    return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", details };
+  }
+}
+
+function applyPatch(def: ResourceDef, current: KObject, type: PatchType, patch: unknown): unknown {
+  switch (type) {
+    case "json": {
+      if (!Array.isArray(patch)) throw ApiError.badRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+      try {
+        return jsonpatch.applyPatch(clone(current), patch as jsonpatch.Operation[], true, false).newDocument;
+      } catch (err) {
+        const e = err as { name?: string; message?: string; operation?: { op?: string; path?: string } };
+        if (e.name === "TEST_OPERATION_FAILED") throw ApiError.invalid(def.group, def.kind, current["metadata"]["name"], [{ type: "FieldValueInvalid", field: "", badValue: "", detail: "the server rejected our request due to an error in our request" }]);
+        const path = e.operation?.path ?? "";
+        throw ApiError.invalid(def.group, def.kind, current["metadata"]["name"], [
+          {
+            type: "FieldValueInvalid",
+            field: "",
+            badValue: "",
+            detail: `the server rejected our request due to an error in our request: ${String(e.message).split("\n")[0]}${path ? ` (path ${path})` : ""}`,
+          },
+        ]);
+      }
+    }
+    case "merge":
+      if (typeof patch !== "object" || patch === null || Array.isArray(patch)) {
+        throw ApiError.badRequest("json: cannot unmarshal array into Go value of type map[string]interface {}");
+      }
+      return mergePatch(current, patch);
+    case "strategic":
+      if (typeof patch !== "object" || patch === null || Array.isArray(patch)) {
+        throw ApiError.badRequest("json: cannot unmarshal array into Go value of type map[string]interface {}");
+      }
+      return strategicPatch(def, current, patch);
+  }
+}
+
+function parseRV(rv: string): number {
+  if (!/^\d+$/.test(rv)) throw ApiError.badRequest(`invalid resource version: ${rv}`);
+  return Number(rv);
+}
+
+function sortKey(o: KObject): string {
+  const md = (o["metadata"] ?? {}) as KObject;
+  return `${md["namespace"] ?? ""}/${md["name"] ?? ""}`;
+}
+
+function encodeContinue(rv: number, start: string): string {
+  return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv, start })).toString("base64url");
+}
+
+function decodeContinue(tok: string): { rv: number; start: string } {
+  try {
+    const j = JSON.parse(Buffer.from(tok, "base64url").toString("utf8")) as { v?: string; rv?: number; start?: string };
+    if (j.v !== "meta.k8s.io/v1" || typeof j.rv !== "number" || typeof j.start !== "string") throw new Error();
+    return { rv: j.rv, start: j.start };
+  } catch {
+    throw ApiError.badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+  }
+}
+
+function withoutTypeMeta(o: KObject): KObject {
+  const { apiVersion: _a, kind: _k, ...rest } = o;
+  return rest;
+}
+
+function withoutRV(o: KObject): KObject {
+  return { ...o, metadata: { ...o["metadata"], resourceVersion: undefined } };
+}

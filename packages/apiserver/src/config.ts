@@ -1,0 +1,56 @@
+/**
+ * API server settings, parsed once at the edge with a schema. Flags win over environment
+ * variables (KEMU_*), which win over defaults. Errors name the flag or variable.
+ */
+import { z } from "zod";
+
+const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be an IPv4 CIDR like 10.96.0.0/12");
+const portRange = z
+  .string()
+  .regex(/^\d+-\d+$/, "must be a port range like 30000-32767")
+  .refine((s) => {
+    const [lo, hi] = s.split("-").map(Number) as [number, number];
+    return lo >= 1 && hi <= 65535 && lo <= hi;
+  }, "must be LOW-HIGH within 1-65535");
+
+/** The API server's settings. */
+export const ApiServerSettings = z.object({
+  natsUrl: z.string().min(1),
+  listenHost: z.string().default("127.0.0.1"),
+  listenPort: z.coerce.number().int().min(0).max(65535).default(6443),
+  serviceCIDR: cidr.default("10.96.0.0/12"),
+  nodePortRange: portRange.default("30000-32767"),
+  logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+/** Parsed API server settings. */
+export type ApiServerSettings = z.infer<typeof ApiServerSettings>;
+
+/** The flag and env var each setting comes from, for error messages and --help. */
+export const SETTING_SOURCES: Record<keyof ApiServerSettings, { flag: string; env: string; help: string }> = {
+  natsUrl: { flag: "--nats-url", env: "KEMU_NATS_URL", help: "NATS server URL (JetStream enabled)" },
+  listenHost: { flag: "--listen-host", env: "KEMU_LISTEN_HOST", help: "address to serve the API on (default 127.0.0.1)" },
+  listenPort: { flag: "--listen-port", env: "KEMU_LISTEN_PORT", help: "port to serve the API on, 0 for any (default 6443)" },
+  serviceCIDR: { flag: "--service-cidr", env: "KEMU_SERVICE_CIDR", help: "ClusterIP range (default 10.96.0.0/12)" },
+  nodePortRange: { flag: "--service-node-port-range", env: "KEMU_SERVICE_NODE_PORT_RANGE", help: "NodePort range (default 30000-32767)" },
+  logLevel: { flag: "--log-level", env: "KEMU_LOG_LEVEL", help: "debug, info, warn or error (default info)" },
+};
+
+/** A settings error naming the flag or variable. */
+export class SettingsError extends Error {}
+
+/** Parses settings from flag values and the environment. */
+export function parseSettings(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env): ApiServerSettings {
+  const raw: Record<string, string | undefined> = {};
+  for (const [key, src] of Object.entries(SETTING_SOURCES)) {
+    raw[key] = flags[key] ?? env[src.env];
+  }
+  const r = ApiServerSettings.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const key = String(issue.path[0]) as keyof ApiServerSettings;
+  const src = SETTING_SOURCES[key];
+  const where = flags[key] !== undefined ? src.flag : env[src.env] !== undefined ? `${src.env}` : src.flag;
+  const msg = issue.code === "invalid_type" && raw[key] === undefined ? "is required" : issue.message;
+  throw new SettingsError(`invalid ${where}: ${msg}`);
+}

@@ -1,0 +1,20 @@
+/** The table of resource strategies, keyed by storage token. */
+import type { Store } from "@kemu/store";
+import type { ResourceHooks } from "../hooks.ts";
+import { podHooks } from "./pods.ts";
+import { serviceHooks, type ServiceNetwork } from "./services.ts";
+import { namespaceHooks, workloadHooks } from "./simple.ts";
+
+export type { ServiceNetwork } from "./services.ts";
+
+/** Builds every resource's hooks for a cluster. */
+export function makeHooks(store: Store, net: ServiceNetwork): Record<string, ResourceHooks> {
+  return {
+    pods: podHooks,
+    services: serviceHooks(store, net),
+    namespaces: namespaceHooks,
+    deployments_apps: workloadHooks,
+    replicasets_apps: workloadHooks,
+    daemonsets_apps: workloadHooks,
+  };
+}

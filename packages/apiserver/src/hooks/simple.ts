@@ -1,0 +1,19 @@
+/** Strategies of kinds whose only special behaviour is what create resets. */
+import type { ResourceHooks } from "../hooks.ts";
+
+/** Namespaces start Active with the "kubernetes" finalizer in spec, as upstream. */
+export const namespaceHooks: ResourceHooks = {
+  prepareForCreate(ns) {
+    ns["status"] = { phase: "Active" };
+    ns["spec"] = { ...(ns["spec"] ?? {}), finalizers: ns["spec"]?.["finalizers"] ?? ["kubernetes"] };
+    const labels = (ns["metadata"]["labels"] ??= {});
+    labels["kubernetes.io/metadata.name"] = ns["metadata"]["name"];
+  },
+};
+
+/** Workload controllers (Deployment, ReplicaSet, DaemonSet) start with an empty status. */
+export const workloadHooks: ResourceHooks = {
+  prepareForCreate(obj) {
+    obj["status"] = {};
+  },
+};

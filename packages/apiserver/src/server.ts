@@ -1,0 +1,120 @@
+/**
+ * The API server process: connects to NATS, opens the store, makes sure the cluster's
+ * bootstrap objects exist, and serves the API over HTTP (and, see natsapi.ts, over NATS).
+ */
+import type { Logger } from "@kemu/common";
+import { connectNats, type NatsConnection } from "@kemu/nats";
+import { Store } from "@kemu/store";
+import { Api } from "./api.ts";
+import { ApiError } from "./errors.ts";
+import { makeHooks } from "./hooks/index.ts";
+import { HttpServer } from "./http.ts";
+import { NatsApi } from "./natsapi.ts";
+import type { ApiServerSettings } from "./config.ts";
+import type { KObject } from "@kemu/store";
+
+/** A running API server. */
+export class ApiServer {
+  readonly api: Api;
+  readonly #nc: NatsConnection;
+  readonly #store: Store;
+  readonly #http: HttpServer;
+  readonly #natsApi: NatsApi;
+  readonly #log: Logger;
+  #url = "";
+
+  private constructor(nc: NatsConnection, store: Store, api: Api, http: HttpServer, natsApi: NatsApi, log: Logger) {
+    this.#nc = nc;
+    this.#store = store;
+    this.api = api;
+    this.#http = http;
+    this.#natsApi = natsApi;
+    this.#log = log;
+  }
+
+  /** Starts an API server with settings; resolves once it serves requests. */
+  static async start(settings: ApiServerSettings, log: Logger): Promise<ApiServer> {
+    const nc = await connectNats({ url: settings.natsUrl, name: "kemu-apiserver", log: log.child("nats") });
+    const store = await Store.open({ nc, log: log.child("store") });
+    const api = new Api({
+      store,
+      log: log.child("api"),
+      hooks: makeHooks(store, { serviceCIDR: settings.serviceCIDR, nodePortRange: settings.nodePortRange }),
+    });
+    const http = new HttpServer({ api, log: log.child("http"), ready: () => !nc.isClosed() });
+    const natsApi = new NatsApi({ api, nc, log: log.child("natsapi") });
+    const server = new ApiServer(nc, store, api, http, natsApi, log);
+    await bootstrap(api, settings, log);
+    const addr = await http.listen(settings.listenPort, settings.listenHost);
+    server.#url = `http://${addr.address}:${addr.port}`;
+    await natsApi.start();
+    log.info("serving", { url: server.#url });
+    return server;
+  }
+
+  /** The base URL clients use. */
+  get url(): string {
+    return this.#url;
+  }
+
+  /** Stops serving and disconnects. */
+  async stop(): Promise<void> {
+    await this.#http.close();
+    await this.#natsApi.stop();
+    await this.#store.close();
+    await this.#nc.drain().catch(() => {});
+    this.#log.info("stopped");
+  }
+}
+
+/** Creates the objects every cluster starts with, if they are missing. Idempotent. */
+export async function bootstrap(api: Api, settings: ApiServerSettings, log: Logger): Promise<void> {
+  const ensure = async (group: string, resource: string, namespace: string | undefined, obj: KObject) => {
+    const def = api.registry.lookup(group, "v1", resource)!;
+    try {
+      await api.create(def, namespace, obj);
+      log.info("bootstrap: created", { resource, name: obj["metadata"]["name"] });
+    } catch (err) {
+      if (!(err instanceof ApiError && err.reason === "AlreadyExists")) throw err;
+    }
+  };
+  for (const ns of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
+    await ensure("", "namespaces", undefined, { metadata: { name: ns } });
+  }
+  const first = firstServiceIP(settings.serviceCIDR, 1);
+  const dns = firstServiceIP(settings.serviceCIDR, 10);
+  await ensure("", "services", "default", {
+    metadata: { name: "kubernetes", labels: { component: "apiserver", provider: "kubernetes" } },
+    spec: {
+      type: "ClusterIP",
+      clusterIP: first,
+      sessionAffinity: "None",
+      ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: 6443 }],
+    },
+  });
+  await ensure("", "services", "kube-system", {
+    metadata: {
+      name: "kube-dns",
+      labels: { "k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS" },
+      annotations: { "prometheus.io/port": "9153", "prometheus.io/scrape": "true" },
+    },
+    spec: {
+      type: "ClusterIP",
+      clusterIP: dns,
+      selector: { "k8s-app": "kube-dns" },
+      ports: [
+        { name: "dns", port: 53, protocol: "UDP", targetPort: 53 },
+        { name: "dns-tcp", port: 53, protocol: "TCP", targetPort: 53 },
+        { name: "metrics", port: 9153, protocol: "TCP", targetPort: 9153 },
+      ],
+    },
+  });
+}
+
+/** The n-th address of the service CIDR (1 → 10.96.0.1). */
+function firstServiceIP(cidr: string, n: number): string {
+  const [addr] = cidr.split("/");
+  const p = addr!.split(".").map(Number) as [number, number, number, number];
+  const v = ((p[0] << 24) >>> 0) + (p[1] << 16) + (p[2] << 8) + p[3] + n;
+  return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join(".");
+}

@@ -1,0 +1,106 @@
+/**
+ * The kemu command line. Each command parses its flags here, validates settings once, and
+ * hands over to a package. Exit codes: 0 success, 1 runtime failure, 2 usage error.
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { createLogger, streamSink, type LogLevel } from "@kemu/common";
+import { ApiServer, parseSettings, SETTING_SOURCES, SettingsError } from "@kemu/apiserver";
+import { kubeconfig } from "./kubeconfig.ts";
+
+const USAGE = `kemu: a Kubernetes cluster emulator for service networking
+
+Usage:
+  kemu apiserver [flags]     run the API server (Kubernetes REST over HTTP and NATS, store in JetStream)
+  kemu kubeconfig [flags]    print a kubeconfig for an API server
+  kemu version               print kemu's version and the Kubernetes version it emulates
+  kemu help [command]        show help for a command
+
+Run 'kemu help <command>' for a command's flags.
+`;
+
+class UsageError extends Error {}
+
+type Command = {
+  help: string;
+  options: NonNullable<ParseArgsConfig["options"]>;
+  run(values: Record<string, string | boolean | undefined>): Promise<number>;
+};
+
+const apiserverOptions = Object.fromEntries(
+  Object.values(SETTING_SOURCES).map((s) => [s.flag.slice(2), { type: "string" as const }]),
+);
+
+const COMMANDS: Record<string, Command> = {
+  apiserver: {
+    help:
+      "Usage: kemu apiserver [flags]\n\nRuns the API server until interrupted. Flags (or environment variables):\n" +
+      Object.values(SETTING_SOURCES)
+        .map((s) => `  ${s.flag.padEnd(28)} ${s.env.padEnd(30)} ${s.help}`)
+        .join("\n") +
+      "\n",
+    options: apiserverOptions,
+    async run(values) {
+      const flags: Record<string, string | undefined> = {};
+      for (const [key, src] of Object.entries(SETTING_SOURCES)) flags[key] = values[src.flag.slice(2)] as string | undefined;
+      const settings = parseSettings(flags);
+      const log = createLogger("apiserver", streamSink((l) => process.stderr.write(l)), settings.logLevel as LogLevel);
+      const server = await ApiServer.start(settings, log);
+      // One machine-readable line on stdout, for scripts and tests.
+      process.stdout.write(`kemu apiserver listening on ${server.url}\n`);
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      });
+      await server.stop();
+      return 0;
+    },
+  },
+  kubeconfig: {
+    help: "Usage: kemu kubeconfig [--server URL]\n\nPrints a kubeconfig for the API server at URL (default http://127.0.0.1:6443).\n",
+    options: { server: { type: "string" } },
+    async run(values) {
+      const server = String(values["server"] ?? "http://127.0.0.1:6443");
+      if (!/^https?:\/\/[^/]+/.test(server)) throw new UsageError(`invalid --server: must be a URL like http://127.0.0.1:6443, got "${server}"`);
+      process.stdout.write(kubeconfig(server));
+      return 0;
+    },
+  },
+  version: {
+    help: "Usage: kemu version\n",
+    options: {},
+    async run() {
+      process.stdout.write("kemu 0.1.0 (emulates Kubernetes v1.32)\n");
+      return 0;
+    },
+  },
+};
+
+/** Runs the CLI with argv (without node and script); returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "help" || name === "--help" || name === "-h") {
+    const topic = rest[0] && COMMANDS[rest[0]];
+    process.stdout.write(topic ? topic.help : USAGE);
+    return 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    process.stderr.write(`kemu: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(cmd.help);
+    return 0;
+  }
+  try {
+    const { values } = parseArgs({ args: rest, options: cmd.options, strict: true, allowPositionals: false });
+    return await cmd.run(values as Record<string, string | boolean | undefined>);
+  } catch (err) {
+    if (err instanceof SettingsError || err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`kemu ${name}: ${(err as Error).message}\n\n${cmd.help}`);
+      return 2;
+    }
+    process.stderr.write(`kemu ${name}: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
