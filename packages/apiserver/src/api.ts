@@ -9,7 +9,13 @@
  */
 import type { Logger } from "@kemu/common";
 import { Store, StoreError, type KObject, type StoreEvent } from "@kemu/store";
-import { parseFieldSelector, parseLabelSelector, SelectorError, type FieldSelector, type LabelSelector } from "@kemu/machinery";
+import {
+  parseFieldSelector,
+  parseLabelSelector,
+  SelectorError,
+  type FieldSelector,
+  type LabelSelector,
+} from "@kemu/machinery";
 import jsonpatch from "fast-json-patch";
 import { ApiError, toApiError } from "./errors.ts";
 import type { HookContext, ResourceHooks } from "./hooks.ts";
@@ -141,9 +147,7 @@ export class Api {
         const known = ["metadata.name", "metadata.namespace", ...Object.keys(def.fields ?? {})];
         for (const r of fields.requirements) {
           if (!known.includes(r.field)) {
-            throw ApiError.badRequest(
-              `field label not supported: ${r.field}`,
-            );
+            throw ApiError.badRequest(`field label not supported: ${r.field}`);
           }
         }
         out.fields = fields;
@@ -193,7 +197,11 @@ export class Api {
           }
           throw err;
         });
-      } else if (opts.resourceVersion && opts.resourceVersion !== "0" && opts.resourceVersionMatch === "Exact") {
+      } else if (
+        opts.resourceVersion &&
+        opts.resourceVersion !== "0" &&
+        opts.resourceVersionMatch === "Exact"
+      ) {
         rev = parseRV(opts.resourceVersion);
         items = await this.store.listAt(res, ns, rev);
       } else if (opts.resourceVersion && opts.resourceVersion !== "0") {
@@ -319,17 +327,25 @@ export class Api {
       const tick = () => {
         if (stopped) return;
         lastRV = Math.max(lastRV, this.store.revision);
-        sink({ type: "BOOKMARK", object: { ...typeMeta(def), metadata: { resourceVersion: String(lastRV) } } });
+        sink({
+          type: "BOOKMARK",
+          object: { ...typeMeta(def), metadata: { resourceVersion: String(lastRV) } },
+        });
         timers[0] = setTimeout(tick, this.#bookmarkMs);
       };
       timers[0] = setTimeout(tick, this.#bookmarkMs);
     }
-    const timeout = opts.timeoutSeconds && opts.timeoutSeconds > 0 ? opts.timeoutSeconds : 1800 + Math.random() * 1800;
+    const timeout =
+      opts.timeoutSeconds && opts.timeoutSeconds > 0 ? opts.timeoutSeconds : 1800 + Math.random() * 1800;
     timers[1] = setTimeout(stop, timeout * 1000);
     return { stop };
   }
 
-  async #requireNamespace(def: ResourceDef, namespace: string | undefined, forCreate: boolean): Promise<void> {
+  async #requireNamespace(
+    def: ResourceDef,
+    namespace: string | undefined,
+    forCreate: boolean,
+  ): Promise<void> {
     if (!def.namespaced) return;
     if (!namespace) throw ApiError.badRequest("the server could not find the requested resource");
     const nsDef = this.registry.lookup("", "v1", "namespaces")!;
@@ -354,7 +370,9 @@ export class Api {
       );
     }
     if (kind !== undefined && kind !== def.kind) {
-      throw ApiError.badRequest(`the kind in the data (${String(kind)}) does not match the expected kind (${def.kind})`);
+      throw ApiError.badRequest(
+        `the kind in the data (${String(kind)}) does not match the expected kind (${def.kind})`,
+      );
     }
   }
 
@@ -372,7 +390,12 @@ export class Api {
   }
 
   /** Creates an object (POST). */
-  async create(def: ResourceDef, namespace: string | undefined, body: KObject, opts: WriteOptions = {}): Promise<WriteResult> {
+  async create(
+    def: ResourceDef,
+    namespace: string | undefined,
+    body: KObject,
+    opts: WriteOptions = {},
+  ): Promise<WriteResult> {
     if (!def.verbs.includes("create")) throw ApiError.methodNotAllowed();
     this.#checkTypeMeta(def, body);
     const warnings = this.#fieldCheck(def, body, opts.fieldValidation);
@@ -381,7 +404,9 @@ export class Api {
     const md = meta(obj);
     if (def.namespaced) {
       if (md["namespace"] && namespace && md["namespace"] !== namespace) {
-        throw ApiError.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+        throw ApiError.badRequest(
+          "the namespace of the provided object does not match the namespace sent on the request",
+        );
       }
       md["namespace"] = namespace ?? md["namespace"];
     } else {
@@ -441,12 +466,16 @@ export class Api {
       const { obj, pinnedRV } = mutate(cur ? this.#out(def, cur.obj) : undefined);
       const md = meta(obj);
       if (md["name"] !== undefined && md["name"] !== name) {
-        throw ApiError.badRequest(`the name of the object (${String(md["name"])}) does not match the name on the URL (${name})`);
+        throw ApiError.badRequest(
+          `the name of the object (${String(md["name"])}) does not match the name on the URL (${name})`,
+        );
       }
       md["name"] = name;
       if (def.namespaced) {
         if (md["namespace"] && md["namespace"] !== namespace) {
-          throw ApiError.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+          throw ApiError.badRequest(
+            "the namespace of the provided object does not match the namespace sent on the request",
+          );
         }
         md["namespace"] = namespace;
       }
@@ -473,7 +502,11 @@ export class Api {
       try {
         const nmd = meta(next);
         let rev: number;
-        if (nmd["deletionTimestamp"] && (!Array.isArray(nmd["finalizers"]) || nmd["finalizers"].length === 0) && !(nmd["deletionGracePeriodSeconds"] > 0)) {
+        if (
+          nmd["deletionTimestamp"] &&
+          (!Array.isArray(nmd["finalizers"]) || nmd["finalizers"].length === 0) &&
+          !(nmd["deletionGracePeriodSeconds"] > 0)
+        ) {
           // The last finalizer is gone from an object being deleted: it goes now.
           rev = await this.store.delete(key, next, cur.rev);
           nmd["resourceVersion"] = String(rev);
@@ -487,7 +520,8 @@ export class Api {
         return { obj: next, code: 200, warnings: [] };
       } catch (err) {
         await plan.rollback?.();
-        if (err instanceof StoreError && err.code === "Conflict" && !pinnedRV && attempt < MAX_UPDATE_RETRIES) continue;
+        if (err instanceof StoreError && err.code === "Conflict" && !pinnedRV && attempt < MAX_UPDATE_RETRIES)
+          continue;
         throw toApiError(err, def, name);
       }
     }
@@ -512,11 +546,18 @@ export class Api {
       else next["status"] = clone(old["status"]);
     }
     const md = meta(next);
-    for (const f of ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"]) {
+    for (const f of [
+      "uid",
+      "creationTimestamp",
+      "deletionTimestamp",
+      "deletionGracePeriodSeconds",
+      "generation",
+    ]) {
       if (omd[f] === undefined) delete md[f];
       else md[f] = omd[f];
     }
-    if (omd["generateName"] !== undefined && md["generateName"] === undefined) md["generateName"] = omd["generateName"];
+    if (omd["generateName"] !== undefined && md["generateName"] === undefined)
+      md["generateName"] = omd["generateName"];
     delete md["managedFields"];
     md["resourceVersion"] = omd["resourceVersion"];
     if (def.generation && subresource !== "status") {
@@ -570,7 +611,10 @@ export class Api {
       this.#checkTypeMeta(def, result as KObject);
       warnings = this.#fieldCheck(def, result as KObject, opts.fieldValidation);
       const rv = (result as KObject)["metadata"]?.["resourceVersion"];
-      return { obj: result as KObject, pinnedRV: rv !== undefined && rv !== current["metadata"]["resourceVersion"] };
+      return {
+        obj: result as KObject,
+        pinnedRV: rv !== undefined && rv !== current["metadata"]["resourceVersion"],
+      };
     }).then((r) => ({ ...r, warnings }));
   }
 
@@ -621,7 +665,10 @@ export class Api {
           const existing = md["deletionTimestamp"] ? Date.parse(md["deletionTimestamp"]) : Infinity;
           const due = Math.min(existing, now.getTime() + grace * 1000);
           md["deletionTimestamp"] = timestamp(new Date(due));
-          md["deletionGracePeriodSeconds"] = Math.min(Number(md["deletionGracePeriodSeconds"] ?? grace), grace);
+          md["deletionGracePeriodSeconds"] = Math.min(
+            Number(md["deletionGracePeriodSeconds"] ?? grace),
+            grace,
+          );
         } else {
           md["deletionTimestamp"] ??= timestamp(now);
           md["deletionGracePeriodSeconds"] = 0;
@@ -665,12 +712,21 @@ export class Api {
         if (!(err instanceof ApiError && err.reason === "NotFound")) throw err;
       }
     }
-    return { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(this.store.revision) }, items: deleted };
+    return {
+      kind: `${def.kind}List`,
+      apiVersion: apiVersionOf(def),
+      metadata: { resourceVersion: String(this.store.revision) },
+      items: deleted,
+    };
   }
 
   /** The Status body kube-apiserver sends for an immediate delete of a resource. */
   static deletedStatus(def: ResourceDef, obj: KObject): KObject {
-    const details: KObject = { name: obj["metadata"]?.["name"], kind: def.resource, uid: obj["metadata"]?.["uid"] };
+    const details: KObject = {
+      name: obj["metadata"]?.["name"],
+      kind: def.resource,
+      uid: obj["metadata"]?.["uid"],
+    };
     if (def.group) details["group"] = def.group;
     return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", details };
   }
@@ -679,12 +735,21 @@ export class Api {
 function applyPatch(def: ResourceDef, current: KObject, type: PatchType, patch: unknown): unknown {
   switch (type) {
     case "json": {
-      if (!Array.isArray(patch)) throw ApiError.badRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+      if (!Array.isArray(patch))
+        throw ApiError.badRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
       try {
         return jsonpatch.applyPatch(clone(current), patch as jsonpatch.Operation[], true, false).newDocument;
       } catch (err) {
         const e = err as { name?: string; message?: string; operation?: { op?: string; path?: string } };
-        if (e.name === "TEST_OPERATION_FAILED") throw ApiError.invalid(def.group, def.kind, current["metadata"]["name"], [{ type: "FieldValueInvalid", field: "", badValue: "", detail: "the server rejected our request due to an error in our request" }]);
+        if (e.name === "TEST_OPERATION_FAILED")
+          throw ApiError.invalid(def.group, def.kind, current["metadata"]["name"], [
+            {
+              type: "FieldValueInvalid",
+              field: "",
+              badValue: "",
+              detail: "the server rejected our request due to an error in our request",
+            },
+          ]);
         const path = e.operation?.path ?? "";
         throw ApiError.invalid(def.group, def.kind, current["metadata"]["name"], [
           {
@@ -698,12 +763,16 @@ function applyPatch(def: ResourceDef, current: KObject, type: PatchType, patch: 
     }
     case "merge":
       if (typeof patch !== "object" || patch === null || Array.isArray(patch)) {
-        throw ApiError.badRequest("json: cannot unmarshal array into Go value of type map[string]interface {}");
+        throw ApiError.badRequest(
+          "json: cannot unmarshal array into Go value of type map[string]interface {}",
+        );
       }
       return mergePatch(current, patch);
     case "strategic":
       if (typeof patch !== "object" || patch === null || Array.isArray(patch)) {
-        throw ApiError.badRequest("json: cannot unmarshal array into Go value of type map[string]interface {}");
+        throw ApiError.badRequest(
+          "json: cannot unmarshal array into Go value of type map[string]interface {}",
+        );
       }
       return strategicPatch(def, current, patch);
   }
@@ -725,11 +794,18 @@ function encodeContinue(rv: number, start: string): string {
 
 function decodeContinue(tok: string): { rv: number; start: string } {
   try {
-    const j = JSON.parse(Buffer.from(tok, "base64url").toString("utf8")) as { v?: string; rv?: number; start?: string };
-    if (j.v !== "meta.k8s.io/v1" || typeof j.rv !== "number" || typeof j.start !== "string") throw new Error();
+    const j = JSON.parse(Buffer.from(tok, "base64url").toString("utf8")) as {
+      v?: string;
+      rv?: number;
+      start?: string;
+    };
+    if (j.v !== "meta.k8s.io/v1" || typeof j.rv !== "number" || typeof j.start !== "string")
+      throw new Error();
     return { rv: j.rv, start: j.start };
   } catch {
-    throw ApiError.badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+    throw ApiError.badRequest(
+      "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
+    );
   }
 }
 

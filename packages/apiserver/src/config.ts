@@ -29,10 +29,26 @@ export type ApiServerSettings = z.infer<typeof ApiServerSettings>;
 /** The flag and env var each setting comes from, for error messages and --help. */
 export const SETTING_SOURCES: Record<keyof ApiServerSettings, { flag: string; env: string; help: string }> = {
   natsUrl: { flag: "--nats-url", env: "KEMU_NATS_URL", help: "NATS server URL (JetStream enabled)" },
-  listenHost: { flag: "--listen-host", env: "KEMU_LISTEN_HOST", help: "address to serve the API on (default 127.0.0.1)" },
-  listenPort: { flag: "--listen-port", env: "KEMU_LISTEN_PORT", help: "port to serve the API on, 0 for any (default 6443)" },
-  serviceCIDR: { flag: "--service-cidr", env: "KEMU_SERVICE_CIDR", help: "ClusterIP range (default 10.96.0.0/12)" },
-  nodePortRange: { flag: "--service-node-port-range", env: "KEMU_SERVICE_NODE_PORT_RANGE", help: "NodePort range (default 30000-32767)" },
+  listenHost: {
+    flag: "--listen-host",
+    env: "KEMU_LISTEN_HOST",
+    help: "address to serve the API on (default 127.0.0.1)",
+  },
+  listenPort: {
+    flag: "--listen-port",
+    env: "KEMU_LISTEN_PORT",
+    help: "port to serve the API on, 0 for any (default 6443)",
+  },
+  serviceCIDR: {
+    flag: "--service-cidr",
+    env: "KEMU_SERVICE_CIDR",
+    help: "ClusterIP range (default 10.96.0.0/12)",
+  },
+  nodePortRange: {
+    flag: "--service-node-port-range",
+    env: "KEMU_SERVICE_NODE_PORT_RANGE",
+    help: "NodePort range (default 30000-32767)",
+  },
   logLevel: { flag: "--log-level", env: "KEMU_LOG_LEVEL", help: "debug, info, warn or error (default info)" },
 };
 
@@ -40,7 +56,10 @@ export const SETTING_SOURCES: Record<keyof ApiServerSettings, { flag: string; en
 export class SettingsError extends Error {}
 
 /** Parses settings from flag values and the environment. */
-export function parseSettings(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env): ApiServerSettings {
+export function parseSettings(
+  flags: Record<string, string | undefined>,
+  env: NodeJS.ProcessEnv = process.env,
+): ApiServerSettings {
   const raw: Record<string, string | undefined> = {};
   for (const [key, src] of Object.entries(SETTING_SOURCES)) {
     raw[key] = flags[key] ?? env[src.env];

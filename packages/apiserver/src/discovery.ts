@@ -4,7 +4,10 @@ import type { Registry, ResourceDef, Subresource } from "./resources.ts";
 /** The Kubernetes version kemu emulates. */
 export const KUBE_VERSION = { major: "1", minor: "32", gitVersion: "v1.32.0-kemu" };
 
-const SUBRESOURCES: Record<Subresource, { group?: string; version?: string; kind?: string; verbs: string[] }> = {
+const SUBRESOURCES: Record<
+  Subresource,
+  { group?: string; version?: string; kind?: string; verbs: string[] }
+> = {
   status: { verbs: ["get", "patch", "update"] },
   scale: { group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] },
   binding: { kind: "Binding", verbs: ["create"] },
@@ -96,7 +99,12 @@ export function apiResourceList(reg: Registry, group: string, version: string): 
       resources.push(e);
     }
   }
-  return { kind: "APIResourceList", apiVersion: "v1", groupVersion: group ? `${group}/${version}` : version, resources };
+  return {
+    kind: "APIResourceList",
+    apiVersion: "v1",
+    groupVersion: group ? `${group}/${version}` : version,
+    resources,
+  };
 }
 
 function discoveryResource(d: ResourceDef): object {
@@ -114,7 +122,11 @@ function discoveryResource(d: ResourceDef): object {
       const sub = SUBRESOURCES[s];
       return {
         subresource: s,
-        responseKind: { group: sub.group ?? d.group, version: sub.version ?? d.version, kind: sub.kind ?? d.kind },
+        responseKind: {
+          group: sub.group ?? d.group,
+          version: sub.version ?? d.version,
+          kind: sub.kind ?? d.kind,
+        },
         verbs: sub.verbs,
       };
     });

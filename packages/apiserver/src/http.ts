@@ -13,7 +13,15 @@ import type { Logger } from "@kemu/common";
 import type { KObject } from "@kemu/store";
 import { buildTable, TableOptionsError } from "@kemu/tables";
 import { openapiV3DocumentJSON, openapiV3Index } from "@kemu/openapi";
-import { Api, type DeleteOptions, type FieldValidation, type ListOptions, type PatchType, type WatchEvent, type WriteOptions } from "./api.ts";
+import {
+  Api,
+  type DeleteOptions,
+  type FieldValidation,
+  type ListOptions,
+  type PatchType,
+  type WatchEvent,
+  type WriteOptions,
+} from "./api.ts";
 import { ApiError, toApiError } from "./errors.ts";
 import {
   AGGREGATED_CONTENT_TYPE,
@@ -117,26 +125,47 @@ export class HttpServer {
       case "/livez":
         return sendText(res, 200, "ok");
       case "/readyz":
-        return this.#ready() ? sendText(res, 200, "ok") : sendText(res, 500, "[-]store failed: not ready\nreadyz check failed");
+        return this.#ready()
+          ? sendText(res, 200, "ok")
+          : sendText(res, 500, "[-]store failed: not ready\nreadyz check failed");
       case "/version":
         return sendJSON(res, 200, versionInfo());
       case "/api":
-        if (wantsAggregated(accept)) return sendJSON(res, 200, aggregatedDiscovery(reg, true), [], AGGREGATED_CONTENT_TYPE);
+        if (wantsAggregated(accept))
+          return sendJSON(res, 200, aggregatedDiscovery(reg, true), [], AGGREGATED_CONTENT_TYPE);
         return sendJSON(res, 200, apiVersions(`${req.socket.localAddress}:${req.socket.localPort}`));
       case "/apis":
-        if (wantsAggregated(accept)) return sendJSON(res, 200, aggregatedDiscovery(reg, false), [], AGGREGATED_CONTENT_TYPE);
+        if (wantsAggregated(accept))
+          return sendJSON(res, 200, aggregatedDiscovery(reg, false), [], AGGREGATED_CONTENT_TYPE);
         return sendJSON(res, 200, apiGroupList(reg));
       case "/openapi/v3":
         return sendJSON(res, 200, openapiV3Index(servedResources(reg)));
       case "/":
         return sendJSON(res, 200, {
-          paths: ["/api", "/api/v1", "/apis", ...reg.groupVersions().filter((g) => g.group).map((g) => `/apis/${g.group}/${g.version}`), "/healthz", "/livez", "/openapi/v3", "/readyz", "/version"],
+          paths: [
+            "/api",
+            "/api/v1",
+            "/apis",
+            ...reg
+              .groupVersions()
+              .filter((g) => g.group)
+              .map((g) => `/apis/${g.group}/${g.version}`),
+            "/healthz",
+            "/livez",
+            "/openapi/v3",
+            "/readyz",
+            "/version",
+          ],
         });
     }
     if (path.startsWith("/openapi/v3/")) {
       const doc = openapiV3DocumentJSON(path.slice("/openapi/v3/".length), servedResources(reg));
       if (!doc) return sendStatus(res, ApiError.noResource());
-      res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "public, immutable", ETag: `"${doc.hash}"` });
+      res.writeHead(200, {
+        "Content-Type": "application/json",
+        "Cache-Control": "public, immutable",
+        ETag: `"${doc.hash}"`,
+      });
       res.end(doc.json);
       return;
     }
@@ -185,9 +214,19 @@ export class HttpServer {
       const neg = negotiate(accept);
       if (subresource && subresource !== "status") {
         const handler = subresourceHandlers[subresource];
-        if (!handler || !name || !def.subresources.includes(subresource as never)) throw ApiError.noResource();
+        if (!handler || !name || !def.subresources.includes(subresource as never))
+          throw ApiError.noResource();
         const body = method === "GET" ? undefined : await readBody(req, method);
-        const out = await handler({ api, def, namespace, name, method, query: q, body, contentType: String(req.headers["content-type"] ?? "") });
+        const out = await handler({
+          api,
+          def,
+          namespace,
+          name,
+          method,
+          query: q,
+          body,
+          contentType: String(req.headers["content-type"] ?? ""),
+        });
         return sendJSON(res, out.code, out.obj);
       }
       switch (method) {
@@ -222,7 +261,10 @@ export class HttpServer {
         }
         case "DELETE": {
           const raw = await readBody(req, method);
-          const body = raw.length > 0 ? (parseBody(raw, String(req.headers["content-type"] ?? "application/json")) as KObject) : {};
+          const body =
+            raw.length > 0
+              ? (parseBody(raw, String(req.headers["content-type"] ?? "application/json")) as KObject)
+              : {};
           const opts = deleteOptions(q, body);
           if (!name) {
             const out = await api.deleteCollection(def, namespace, listOptions(q), opts);
@@ -241,49 +283,84 @@ export class HttpServer {
   }
 
   /** Renders objects as the client negotiated: the object itself, a Table, or metadata only. */
-  #render(def: ResourceDef, neg: Negotiated, items: KObject[], listMeta: KObject | undefined, q: URLSearchParams, isList: boolean, whole: KObject): KObject {
+  #render(
+    def: ResourceDef,
+    neg: Negotiated,
+    items: KObject[],
+    listMeta: KObject | undefined,
+    q: URLSearchParams,
+    isList: boolean,
+    whole: KObject,
+  ): KObject {
     if (neg.as === "Table") {
       const opts: Parameters<typeof buildTable>[3] = { apiVersion: `meta.k8s.io/${neg.tableVersion}` };
       const inc = q.get("includeObject");
       if (inc) opts.includeObject = inc;
       if (listMeta) opts.listMeta = listMeta;
-      const withType = isList ? items.map((o) => ({ apiVersion: whole["apiVersion"], kind: def.kind, ...o })) : items;
+      const withType = isList
+        ? items.map((o) => ({ apiVersion: whole["apiVersion"], kind: def.kind, ...o }))
+        : items;
       return buildTable(def.resource, def.group, withType, opts) as unknown as KObject;
     }
     if (neg.as === "PartialObjectMetadata") {
-      const pom = (o: KObject) => ({ kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: o["metadata"] });
-      if (isList) return { kind: "PartialObjectMetadataList", apiVersion: "meta.k8s.io/v1", metadata: listMeta ?? {}, items: items.map(pom) };
+      const pom = (o: KObject) => ({
+        kind: "PartialObjectMetadata",
+        apiVersion: "meta.k8s.io/v1",
+        metadata: o["metadata"],
+      });
+      if (isList)
+        return {
+          kind: "PartialObjectMetadataList",
+          apiVersion: "meta.k8s.io/v1",
+          metadata: listMeta ?? {},
+          items: items.map(pom),
+        };
       return pom(items[0]!);
     }
     return whole;
   }
 
-  async #serveWatch(req: IncomingMessage, res: ServerResponse, rr: ResourceRequest, opts: ListOptions, neg: Negotiated): Promise<void> {
+  async #serveWatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rr: ResourceRequest,
+    opts: ListOptions,
+    neg: Negotiated,
+  ): Promise<void> {
     const { def, namespace } = rr;
     let first = true;
-    const q = new URLSearchParams();
     const write = (ev: WatchEvent) => {
       let object = ev.object;
       if (neg.as === "Table" && (ev.type === "ADDED" || ev.type === "MODIFIED" || ev.type === "DELETED")) {
-        const o: Parameters<typeof buildTable>[3] = { apiVersion: `meta.k8s.io/${neg.tableVersion}`, noHeaders: !first };
+        const o: Parameters<typeof buildTable>[3] = {
+          apiVersion: `meta.k8s.io/${neg.tableVersion}`,
+          noHeaders: !first,
+        };
         object = buildTable(def.resource, def.group, [object], o) as unknown as KObject;
         first = false;
       } else if (neg.as === "PartialObjectMetadata" && ev.type !== "ERROR") {
-        object = { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: object["metadata"] };
+        object = {
+          kind: "PartialObjectMetadata",
+          apiVersion: "meta.k8s.io/v1",
+          metadata: object["metadata"],
+        };
       }
       res.write(JSON.stringify({ type: ev.type, object }) + "\n");
     };
-    void q;
-    res.writeHead(200, { "Content-Type": "application/json", "Transfer-Encoding": "chunked", "Cache-Control": "no-cache, private" });
+    res.writeHead(200, {
+      "Content-Type": "application/json",
+      "Transfer-Encoding": "chunked",
+      "Cache-Control": "no-cache, private",
+    });
     res.flushHeaders();
-    let stop: (() => void) | undefined;
+    const handle: { stop?: () => void } = {};
     const end = () => {
-      if (stop) this.#watches.delete(stop);
+      if (handle.stop) this.#watches.delete(handle.stop);
       if (!res.writableEnded) res.end();
     };
     const w = await this.#api.watch(def, namespace, opts, write, end);
-    stop = w.stop;
-    this.#watches.add(stop);
+    handle.stop = w.stop;
+    if (!res.writableEnded) this.#watches.add(w.stop);
     req.on("close", () => w.stop());
   }
 }
@@ -293,10 +370,19 @@ function isTrue(v: string | null): boolean {
 }
 
 /** Splits a resource path (after /api/v1 or /apis/g/v) into its parts. */
-export function parseResourcePath(api: Api, group: string, version: string, rest: string[]): ResourceRequest | undefined {
+export function parseResourcePath(
+  api: Api,
+  group: string,
+  version: string,
+  rest: string[],
+): ResourceRequest | undefined {
   let namespace: string | undefined;
   let parts = rest;
-  if (rest[0] === "namespaces" && rest.length >= 3 && !(group === "" && ["status", "finalize"].includes(rest[2]!) && rest.length === 3)) {
+  if (
+    rest[0] === "namespaces" &&
+    rest.length >= 3 &&
+    !(group === "" && ["status", "finalize"].includes(rest[2]!) && rest.length === 3)
+  ) {
     namespace = rest[1];
     parts = rest.slice(2);
   }
@@ -313,13 +399,19 @@ function wantsAggregated(accept: string): boolean {
 }
 
 function negotiate(accept: string): Negotiated {
-  const types = accept.split(",").map((s) => s.trim()).filter(Boolean);
+  const types = accept
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const t of types) {
     const [mime, ...params] = t.split(";").map((s) => s.trim());
     const p = Object.fromEntries(params.map((x) => x.split("=") as [string, string]));
     if (mime !== "application/json" && mime !== "*/*" && mime !== "application/*") continue;
     if (p["as"] === "Table" && p["g"] === "meta.k8s.io") return { as: "Table", tableVersion: p["v"] ?? "v1" };
-    if ((p["as"] === "PartialObjectMetadata" || p["as"] === "PartialObjectMetadataList") && p["g"] === "meta.k8s.io") {
+    if (
+      (p["as"] === "PartialObjectMetadata" || p["as"] === "PartialObjectMetadataList") &&
+      p["g"] === "meta.k8s.io"
+    ) {
       return { as: "PartialObjectMetadata", tableVersion: "v1" };
     }
     if (!p["as"]) return { as: "object", tableVersion: "v1" };
@@ -360,7 +452,8 @@ function writeOptions(q: URLSearchParams): WriteOptions {
   const o: WriteOptions = {};
   const dry = q.getAll("dryRun");
   if (dry.length > 0) {
-    if (dry.some((d) => d !== "All")) throw ApiError.badRequest(`Invalid dry run value: ${dry.find((d) => d !== "All")}`);
+    if (dry.some((d) => d !== "All"))
+      throw ApiError.badRequest(`Invalid dry run value: ${dry.find((d) => d !== "All")}`);
     o.dryRun = true;
   }
   const fv = q.get("fieldValidation");
@@ -383,7 +476,12 @@ function deleteOptions(q: URLSearchParams, body: KObject): DeleteOptions {
   if (pp) {
     if (!["Orphan", "Background", "Foreground"].includes(pp)) {
       throw ApiError.invalid("", "DeleteOptions", "", [
-        { type: "FieldValueNotSupported", field: "propagationPolicy", badValue: pp, detail: 'supported values: "Foreground", "Background", "Orphan", "nil"' },
+        {
+          type: "FieldValueNotSupported",
+          field: "propagationPolicy",
+          badValue: pp,
+          detail: 'supported values: "Foreground", "Background", "Orphan", "nil"',
+        },
       ]);
     }
     o.propagationPolicy = pp;
@@ -393,7 +491,8 @@ function deleteOptions(q: URLSearchParams, body: KObject): DeleteOptions {
     o.propagationPolicy = String(orphan) === "true" ? "Orphan" : "Background";
   }
   if (body["preconditions"]) o.preconditions = body["preconditions"];
-  if (q.getAll("dryRun").includes("All") || (Array.isArray(body["dryRun"]) && body["dryRun"].includes("All"))) o.dryRun = true;
+  if (q.getAll("dryRun").includes("All") || (Array.isArray(body["dryRun"]) && body["dryRun"].includes("All")))
+    o.dryRun = true;
   return o;
 }
 
@@ -456,7 +555,9 @@ export function parseBody(raw: Buffer, contentType: string): unknown {
     try {
       return parseYaml(text);
     } catch (err) {
-      throw ApiError.badRequest(`error converting YAML to JSON: yaml: ${(err as Error).message.split("\n")[0]}`);
+      throw ApiError.badRequest(
+        `error converting YAML to JSON: yaml: ${(err as Error).message.split("\n")[0]}`,
+      );
     }
   }
   if (ct === "application/vnd.kubernetes.protobuf") {
@@ -481,7 +582,13 @@ function goJsonError(err: Error): string {
   return err.message;
 }
 
-function sendJSON(res: ServerResponse, code: number, body: unknown, warnings: string[] = [], contentType = "application/json"): void {
+function sendJSON(
+  res: ServerResponse,
+  code: number,
+  body: unknown,
+  warnings: string[] = [],
+  contentType = "application/json",
+): void {
   const data = JSON.stringify(body);
   const headers: Record<string, string | string[]> = {
     "Content-Type": contentType,
@@ -497,6 +604,9 @@ function sendStatus(res: ServerResponse, err: ApiError): void {
 }
 
 function sendText(res: ServerResponse, code: number, text: string): void {
-  res.writeHead(code, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": String(Buffer.byteLength(text)) });
+  res.writeHead(code, {
+    "Content-Type": "text/plain; charset=utf-8",
+    "Content-Length": String(Buffer.byteLength(text)),
+  });
   res.end(text);
 }

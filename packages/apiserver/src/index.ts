@@ -1,5 +1,14 @@
 /** @kemu/apiserver: the Kubernetes API server on NATS JetStream, over HTTP and NATS. */
-export { Api, type ApiOptions, type WriteOptions, type WriteResult, type ListOptions, type DeleteOptions, type PatchType, type WatchEvent } from "./api.ts";
+export {
+  Api,
+  type ApiOptions,
+  type WriteOptions,
+  type WriteResult,
+  type ListOptions,
+  type DeleteOptions,
+  type PatchType,
+  type WatchEvent,
+} from "./api.ts";
 export { ApiError, toApiError, type Status, type StatusReason } from "./errors.ts";
 export { ApiServer, bootstrap } from "./server.ts";
 export { ApiServerSettings, SETTING_SOURCES, SettingsError, parseSettings } from "./config.ts";

@@ -16,7 +16,14 @@
 import type { Logger } from "@kemu/common";
 import { API_QUEUE, apiSubject, type NatsConnection, type Subscription } from "@kemu/nats";
 import { randomUUID } from "node:crypto";
-import { Api, type DeleteOptions, type ListOptions, type PatchType, type WatchEvent, type WriteOptions } from "./api.ts";
+import {
+  Api,
+  type DeleteOptions,
+  type ListOptions,
+  type PatchType,
+  type WatchEvent,
+  type WriteOptions,
+} from "./api.ts";
 import { ApiError, toApiError, type Status } from "./errors.ts";
 
 /** One API request over NATS. */
@@ -35,7 +42,16 @@ export interface NatsApiRequest {
 }
 
 /** The verbs served over NATS. */
-export const NATS_VERBS = ["get", "list", "create", "update", "patch", "delete", "deletecollection", "watch"] as const;
+export const NATS_VERBS = [
+  "get",
+  "list",
+  "create",
+  "update",
+  "patch",
+  "delete",
+  "deletecollection",
+  "watch",
+] as const;
 
 const WATCH_IDLE_MS = 30_000;
 const encoder = new TextEncoder();
@@ -64,7 +80,9 @@ export class NatsApi {
           queue: API_QUEUE,
           callback: (err, msg) => {
             if (err) return;
-            void this.#serve(verb, msg.data).then((reply) => msg.respond(encoder.encode(JSON.stringify(reply))));
+            void this.#serve(verb, msg.data).then((reply) =>
+              msg.respond(encoder.encode(JSON.stringify(reply))),
+            );
           },
         }),
       );
@@ -117,11 +135,36 @@ export class NatsApi {
         case "list":
           return { ok: await api.list(def, ns, opts as ListOptions) };
         case "create":
-          return { ok: (await api.create(def, ns, req.body as Record<string, unknown>, opts as WriteOptions)).obj };
+          return {
+            ok: (await api.create(def, ns, req.body as Record<string, unknown>, opts as WriteOptions)).obj,
+          };
         case "update":
-          return { ok: (await api.update(def, ns, name, req.body as Record<string, unknown>, opts as WriteOptions, req.subresource)).obj };
+          return {
+            ok: (
+              await api.update(
+                def,
+                ns,
+                name,
+                req.body as Record<string, unknown>,
+                opts as WriteOptions,
+                req.subresource,
+              )
+            ).obj,
+          };
         case "patch":
-          return { ok: (await api.patch(def, ns, name, req.patchType ?? "merge", req.body, opts as WriteOptions, req.subresource)).obj };
+          return {
+            ok: (
+              await api.patch(
+                def,
+                ns,
+                name,
+                req.patchType ?? "merge",
+                req.body,
+                opts as WriteOptions,
+                req.subresource,
+              )
+            ).obj,
+          };
         case "delete":
           return { ok: (await api.delete(def, ns, name, opts as DeleteOptions)).obj };
         case "deletecollection":
@@ -183,8 +226,11 @@ export class NatsApiClient {
   }
 
   /** Sends one request; throws ApiError with the server's Status on failure. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies are arbitrary Kubernetes JSON
   async call<T = Record<string, any>>(verb: (typeof NATS_VERBS)[number], req: NatsApiRequest): Promise<T> {
-    const msg = await this.#nc.request(apiSubject(verb), encoder.encode(JSON.stringify(req)), { timeout: this.#timeoutMs });
+    const msg = await this.#nc.request(apiSubject(verb), encoder.encode(JSON.stringify(req)), {
+      timeout: this.#timeoutMs,
+    });
     const reply = JSON.parse(decoder.decode(msg.data)) as { ok?: T; error?: Status };
     if (reply.error) {
       const s = reply.error;

@@ -37,12 +37,16 @@ export interface ResourceDef {
 
 const ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
-function def(d: Omit<ResourceDef, "subresources" | "verbs"> & Partial<Pick<ResourceDef, "subresources" | "verbs">>): ResourceDef {
+function def(
+  d: Omit<ResourceDef, "subresources" | "verbs"> & Partial<Pick<ResourceDef, "subresources" | "verbs">>,
+): ResourceDef {
   return { subresources: [], verbs: ALL_VERBS, ...d };
 }
 
 const str = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : String(v));
-const at = (obj: KObject, ...path: string[]): unknown => path.reduce<any>((o, k) => (o == null ? undefined : o[k]), obj);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking arbitrary JSON
+const at = (obj: KObject, ...path: string[]): unknown =>
+  path.reduce<any>((o, k) => (o == null ? undefined : o[k]), obj);
 
 const eventFields: ResourceDef["fields"] = {
   "involvedObject.kind": (o) => str(at(o, "involvedObject", "kind")) ?? "",
@@ -60,10 +64,38 @@ const eventFields: ResourceDef["fields"] = {
 
 /** Every served resource. */
 export const RESOURCES: readonly ResourceDef[] = [
-  def({ group: "", version: "v1", kind: "Namespace", resource: "namespaces", singular: "namespace", namespaced: false, shortNames: ["ns"], subresources: ["status", "finalize"], verbs: ["create", "delete", "get", "list", "patch", "update", "watch"], fields: { "status.phase": (o) => str(at(o, "status", "phase")) ?? "" } }),
-  def({ group: "", version: "v1", kind: "Node", resource: "nodes", singular: "node", namespaced: false, shortNames: ["no"], subresources: ["status"], fields: { "spec.unschedulable": (o) => String(at(o, "spec", "unschedulable") === true) } }),
   def({
-    group: "", version: "v1", kind: "Pod", resource: "pods", singular: "pod", namespaced: true, shortNames: ["po"], categories: ["all"],
+    group: "",
+    version: "v1",
+    kind: "Namespace",
+    resource: "namespaces",
+    singular: "namespace",
+    namespaced: false,
+    shortNames: ["ns"],
+    subresources: ["status", "finalize"],
+    verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
+    fields: { "status.phase": (o) => str(at(o, "status", "phase")) ?? "" },
+  }),
+  def({
+    group: "",
+    version: "v1",
+    kind: "Node",
+    resource: "nodes",
+    singular: "node",
+    namespaced: false,
+    shortNames: ["no"],
+    subresources: ["status"],
+    fields: { "spec.unschedulable": (o) => String(at(o, "spec", "unschedulable") === true) },
+  }),
+  def({
+    group: "",
+    version: "v1",
+    kind: "Pod",
+    resource: "pods",
+    singular: "pod",
+    namespaced: true,
+    shortNames: ["po"],
+    categories: ["all"],
     subresources: ["status", "binding", "eviction", "log"],
     fields: {
       "spec.nodeName": (o) => str(at(o, "spec", "nodeName")) ?? "",
@@ -76,19 +108,139 @@ export const RESOURCES: readonly ResourceDef[] = [
       "status.nominatedNodeName": (o) => str(at(o, "status", "nominatedNodeName")) ?? "",
     },
   }),
-  def({ group: "", version: "v1", kind: "Service", resource: "services", singular: "service", namespaced: true, shortNames: ["svc"], categories: ["all"], subresources: ["status"] }),
-  def({ group: "", version: "v1", kind: "Endpoints", resource: "endpoints", singular: "endpoints", namespaced: true, shortNames: ["ep"], createOnUpdate: true }),
-  def({ group: "", version: "v1", kind: "Event", resource: "events", singular: "event", namespaced: true, shortNames: ["ev"], fields: eventFields, createOnUpdate: true }),
-  def({ group: "", version: "v1", kind: "ConfigMap", resource: "configmaps", singular: "configmap", namespaced: true, shortNames: ["cm"] }),
-  def({ group: "", version: "v1", kind: "Secret", resource: "secrets", singular: "secret", namespaced: true, fields: { type: (o) => str(o["type"]) ?? "" } }),
-  def({ group: "", version: "v1", kind: "ServiceAccount", resource: "serviceaccounts", singular: "serviceaccount", namespaced: true, shortNames: ["sa"] }),
-  def({ group: "coordination.k8s.io", version: "v1", kind: "Lease", resource: "leases", singular: "lease", namespaced: true, createOnUpdate: true }),
-  def({ group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice", resource: "endpointslices", singular: "endpointslice", namespaced: true, generation: true }),
-  def({ group: "events.k8s.io", version: "v1", kind: "Event", resource: "events", singular: "event", namespaced: true, shortNames: ["ev"], storage: "events", fields: eventFields }),
-  def({ group: "apps", version: "v1", kind: "Deployment", resource: "deployments", singular: "deployment", namespaced: true, shortNames: ["deploy"], categories: ["all"], subresources: ["status", "scale"], generation: true }),
-  def({ group: "apps", version: "v1", kind: "ReplicaSet", resource: "replicasets", singular: "replicaset", namespaced: true, shortNames: ["rs"], categories: ["all"], subresources: ["status", "scale"], generation: true, fields: { "status.replicas": (o) => String(at(o, "status", "replicas") ?? 0) } }),
-  def({ group: "apps", version: "v1", kind: "DaemonSet", resource: "daemonsets", singular: "daemonset", namespaced: true, shortNames: ["ds"], categories: ["all"], subresources: ["status"], generation: true }),
-  def({ group: "apps", version: "v1", kind: "ControllerRevision", resource: "controllerrevisions", singular: "controllerrevision", namespaced: true }),
+  def({
+    group: "",
+    version: "v1",
+    kind: "Service",
+    resource: "services",
+    singular: "service",
+    namespaced: true,
+    shortNames: ["svc"],
+    categories: ["all"],
+    subresources: ["status"],
+  }),
+  def({
+    group: "",
+    version: "v1",
+    kind: "Endpoints",
+    resource: "endpoints",
+    singular: "endpoints",
+    namespaced: true,
+    shortNames: ["ep"],
+    createOnUpdate: true,
+  }),
+  def({
+    group: "",
+    version: "v1",
+    kind: "Event",
+    resource: "events",
+    singular: "event",
+    namespaced: true,
+    shortNames: ["ev"],
+    fields: eventFields,
+    createOnUpdate: true,
+  }),
+  def({
+    group: "",
+    version: "v1",
+    kind: "ConfigMap",
+    resource: "configmaps",
+    singular: "configmap",
+    namespaced: true,
+    shortNames: ["cm"],
+  }),
+  def({
+    group: "",
+    version: "v1",
+    kind: "Secret",
+    resource: "secrets",
+    singular: "secret",
+    namespaced: true,
+    fields: { type: (o) => str(o["type"]) ?? "" },
+  }),
+  def({
+    group: "",
+    version: "v1",
+    kind: "ServiceAccount",
+    resource: "serviceaccounts",
+    singular: "serviceaccount",
+    namespaced: true,
+    shortNames: ["sa"],
+  }),
+  def({
+    group: "coordination.k8s.io",
+    version: "v1",
+    kind: "Lease",
+    resource: "leases",
+    singular: "lease",
+    namespaced: true,
+    createOnUpdate: true,
+  }),
+  def({
+    group: "discovery.k8s.io",
+    version: "v1",
+    kind: "EndpointSlice",
+    resource: "endpointslices",
+    singular: "endpointslice",
+    namespaced: true,
+    generation: true,
+  }),
+  def({
+    group: "events.k8s.io",
+    version: "v1",
+    kind: "Event",
+    resource: "events",
+    singular: "event",
+    namespaced: true,
+    shortNames: ["ev"],
+    storage: "events",
+    fields: eventFields,
+  }),
+  def({
+    group: "apps",
+    version: "v1",
+    kind: "Deployment",
+    resource: "deployments",
+    singular: "deployment",
+    namespaced: true,
+    shortNames: ["deploy"],
+    categories: ["all"],
+    subresources: ["status", "scale"],
+    generation: true,
+  }),
+  def({
+    group: "apps",
+    version: "v1",
+    kind: "ReplicaSet",
+    resource: "replicasets",
+    singular: "replicaset",
+    namespaced: true,
+    shortNames: ["rs"],
+    categories: ["all"],
+    subresources: ["status", "scale"],
+    generation: true,
+    fields: { "status.replicas": (o) => String(at(o, "status", "replicas") ?? 0) },
+  }),
+  def({
+    group: "apps",
+    version: "v1",
+    kind: "DaemonSet",
+    resource: "daemonsets",
+    singular: "daemonset",
+    namespaced: true,
+    shortNames: ["ds"],
+    categories: ["all"],
+    subresources: ["status"],
+    generation: true,
+  }),
+  def({
+    group: "apps",
+    version: "v1",
+    kind: "ControllerRevision",
+    resource: "controllerrevisions",
+    singular: "controllerrevision",
+    namespaced: true,
+  }),
 ];
 
 /** The apiVersion string of a resource: "v1" or "apps/v1". */

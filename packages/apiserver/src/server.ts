@@ -23,7 +23,14 @@ export class ApiServer {
   readonly #log: Logger;
   #url = "";
 
-  private constructor(nc: NatsConnection, store: Store, api: Api, http: HttpServer, natsApi: NatsApi, log: Logger) {
+  private constructor(
+    nc: NatsConnection,
+    store: Store,
+    api: Api,
+    http: HttpServer,
+    natsApi: NatsApi,
+    log: Logger,
+  ) {
     this.#nc = nc;
     this.#store = store;
     this.api = api;
@@ -95,7 +102,11 @@ export async function bootstrap(api: Api, settings: ApiServerSettings, log: Logg
   await ensure("", "services", "kube-system", {
     metadata: {
       name: "kube-dns",
-      labels: { "k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS" },
+      labels: {
+        "k8s-app": "kube-dns",
+        "kubernetes.io/cluster-service": "true",
+        "kubernetes.io/name": "CoreDNS",
+      },
       annotations: { "prometheus.io/port": "9153", "prometheus.io/scrape": "true" },
     },
     spec: {

@@ -32,14 +32,15 @@ type Handler = (r: SubresourceRequest) => Promise<SubresourceResponse>;
 
 function bodyObject(r: SubresourceRequest): KObject {
   const v = parseBody(r.body ?? Buffer.alloc(0), r.contentType || "application/json");
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw ApiError.badRequest("Object 'Kind' is missing");
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    throw ApiError.badRequest("Object 'Kind' is missing");
   return v as KObject;
 }
 
 /** The autoscaling/v1 Scale of a workload. */
 function toScale(obj: KObject): KObject {
   const sel = obj["spec"]?.["selector"];
-  let selector = "";
+  let selector: string;
   try {
     selector = sel ? labelSelectorFromObject(sel).toString() : "";
   } catch {
@@ -69,13 +70,19 @@ const scale: Handler = async (r) => {
   else if (r.method === "PATCH") {
     const ct = r.contentType.split(";")[0]!.trim();
     const patch = parseBody(r.body ?? Buffer.alloc(0), "application/json");
-    if (ct === "application/json-patch+json") throw ApiError.badRequest("json patch is not supported on scale");
+    if (ct === "application/json-patch+json")
+      throw ApiError.badRequest("json patch is not supported on scale");
     desired = mergePatch(toScale(cur), patch) as KObject;
   } else throw ApiError.methodNotAllowed();
   const replicas = desired["spec"]?.["replicas"];
   if (!Number.isInteger(replicas) || replicas < 0) {
     throw ApiError.invalid("autoscaling", "Scale", name, [
-      { type: "FieldValueInvalid", field: "spec.replicas", badValue: replicas, detail: "must be greater than or equal to 0" },
+      {
+        type: "FieldValueInvalid",
+        field: "spec.replicas",
+        badValue: replicas,
+        detail: "must be greater than or equal to 0",
+      },
     ]);
   }
   const rv = desired["metadata"]?.["resourceVersion"];
@@ -92,7 +99,9 @@ const binding: Handler = async (r) => {
   const b = bodyObject(r);
   const target = b["target"] ?? {};
   if (!target["name"]) {
-    throw ApiError.invalid("", "Binding", name(b, r.name), [{ type: "FieldValueRequired", field: "target.name", detail: "" }]);
+    throw ApiError.invalid("", "Binding", name(b, r.name), [
+      { type: "FieldValueRequired", field: "target.name", detail: "" },
+    ]);
   }
   const { api, def, namespace } = r;
   const pod = await api.get(def, namespace, r.name);
@@ -100,11 +109,19 @@ const binding: Handler = async (r) => {
     throw ApiError.conflict(def, r.name, "pod is being deleted, cannot be assigned to a host");
   }
   if (pod["spec"]?.["nodeName"]) {
-    throw ApiError.conflict(def, r.name, `pod ${r.name} is already assigned to node "${pod["spec"]["nodeName"]}"`);
+    throw ApiError.conflict(
+      def,
+      r.name,
+      `pod ${r.name} is already assigned to node "${pod["spec"]["nodeName"]}"`,
+    );
   }
   const uidPre = b["metadata"]?.["uid"];
   if (uidPre && uidPre !== pod["metadata"]["uid"]) {
-    throw ApiError.conflict(def, r.name, `Precondition failed: UID in precondition: ${uidPre}, UID in object meta: ${pod["metadata"]["uid"]}`);
+    throw ApiError.conflict(
+      def,
+      r.name,
+      `Precondition failed: UID in precondition: ${uidPre}, UID in object meta: ${pod["metadata"]["uid"]}`,
+    );
   }
   const next = clone(pod);
   next["spec"]["nodeName"] = target["name"];
@@ -147,4 +164,3 @@ const finalize: Handler = async (r) => {
 
 /** Handlers by subresource name. */
 export const subresourceHandlers: Record<string, Handler> = { scale, binding, eviction, finalize };
-

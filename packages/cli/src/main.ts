@@ -41,9 +41,14 @@ const COMMANDS: Record<string, Command> = {
     options: apiserverOptions,
     async run(values) {
       const flags: Record<string, string | undefined> = {};
-      for (const [key, src] of Object.entries(SETTING_SOURCES)) flags[key] = values[src.flag.slice(2)] as string | undefined;
+      for (const [key, src] of Object.entries(SETTING_SOURCES))
+        flags[key] = values[src.flag.slice(2)] as string | undefined;
       const settings = parseSettings(flags);
-      const log = createLogger("apiserver", streamSink((l) => process.stderr.write(l)), settings.logLevel as LogLevel);
+      const log = createLogger(
+        "apiserver",
+        streamSink((l) => process.stderr.write(l)),
+        settings.logLevel as LogLevel,
+      );
       const server = await ApiServer.start(settings, log);
       // One machine-readable line on stdout, for scripts and tests.
       process.stdout.write(`kemu apiserver listening on ${server.url}\n`);
@@ -60,7 +65,8 @@ const COMMANDS: Record<string, Command> = {
     options: { server: { type: "string" } },
     async run(values) {
       const server = String(values["server"] ?? "http://127.0.0.1:6443");
-      if (!/^https?:\/\/[^/]+/.test(server)) throw new UsageError(`invalid --server: must be a URL like http://127.0.0.1:6443, got "${server}"`);
+      if (!/^https?:\/\/[^/]+/.test(server))
+        throw new UsageError(`invalid --server: must be a URL like http://127.0.0.1:6443, got "${server}"`);
       process.stdout.write(kubeconfig(server));
       return 0;
     },
@@ -96,7 +102,11 @@ export async function main(argv: string[]): Promise<number> {
     const { values } = parseArgs({ args: rest, options: cmd.options, strict: true, allowPositionals: false });
     return await cmd.run(values as Record<string, string | boolean | undefined>);
   } catch (err) {
-    if (err instanceof SettingsError || err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    if (
+      err instanceof SettingsError ||
+      err instanceof UsageError ||
+      (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+    ) {
       process.stderr.write(`kemu ${name}: ${(err as Error).message}\n\n${cmd.help}`);
       return 2;
     }

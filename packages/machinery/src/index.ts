@@ -64,3 +64,30 @@ export {
   nameIsDNSSubdomain,
 } from "./names.ts";
 export type { NameValidator } from "./names.ts";
+export {
+  FIELD_IMMUTABLE,
+  goLabelSelector,
+  validateAnnotations,
+  validateLabelSelector,
+  validateLabels,
+  validateObjectMeta,
+  validateObjectMetaUpdate,
+  validateOwnerReferences,
+  validateFinalizers,
+} from "./meta.ts";
+export { applyDefaults, supportedKinds, validate } from "./registry.ts";
+export type { Operation } from "./kinds/handler.ts";
+export {
+  clusterIPAllocated,
+  clusterIPNotInRange,
+  clusterIPRangeFull,
+  externallyAccessible,
+  isHeadless,
+  needsHealthCheck,
+  nodePortAllocated,
+  nodePortNotInRange,
+  prepareServiceUpdate,
+} from "./kinds/service.ts";
+export { imageTag } from "./kinds/podspec.ts";
+export { podQOSClass } from "./kinds/pod.ts";
+export type * from "./types.ts";

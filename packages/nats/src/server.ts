@@ -68,7 +68,8 @@ export class NatsServer {
     await new Promise<void>((resolve, reject) => {
       let buf = "";
       const timer = setTimeout(
-        () => fail(new Error(`nats-server did not become ready in ${this.#opts.startTimeoutMs ?? 15_000} ms`)),
+        () =>
+          fail(new Error(`nats-server did not become ready in ${this.#opts.startTimeoutMs ?? 15_000} ms`)),
         this.#opts.startTimeoutMs ?? 15_000,
       );
       const fail = (err: Error) => {
@@ -84,7 +85,9 @@ export class NatsServer {
             : err,
         ),
       );
-      proc.once("exit", (code) => fail(new Error(`nats-server exited with code ${code} during start: ${buf.slice(-500)}`)));
+      proc.once("exit", (code) =>
+        fail(new Error(`nats-server exited with code ${code} during start: ${buf.slice(-500)}`)),
+      );
       proc.stderr!.setEncoding("utf8");
       proc.stderr!.on("data", (chunk: string) => {
         buf += chunk;

@@ -22,7 +22,11 @@ export const CLUSTER_SCOPE = "_";
  */
 export function escapeToken(s: string): string {
   if (s === "") return "%";
-  return s.replace(/[^A-Za-z0-9.-]/g, (c) => encodeURIComponent(c).replace(/[^%0-9A-F]/g, (x) => "%" + x.charCodeAt(0).toString(16).toUpperCase())).replace(/\./g, "_");
+  return s
+    .replace(/[^A-Za-z0-9.-]/g, (c) =>
+      encodeURIComponent(c).replace(/[^%0-9A-F]/g, (x) => "%" + x.charCodeAt(0).toString(16).toUpperCase()),
+    )
+    .replace(/\./g, "_");
 }
 
 /** Inverse of escapeToken. */
@@ -48,7 +52,11 @@ export function parseObjectSubject(
   const parts = subject.split(".");
   if (parts.length !== 5 || `${parts[0]}.${parts[1]}` !== OBJECT_PREFIX) return undefined;
   const [, , resourceTok, ns, name] = parts as [string, string, string, string, string];
-  return { resourceTok, namespace: ns === CLUSTER_SCOPE ? undefined : unescapeToken(ns), name: unescapeToken(name) };
+  return {
+    resourceTok,
+    namespace: ns === CLUSTER_SCOPE ? undefined : unescapeToken(ns),
+    name: unescapeToken(name),
+  };
 }
 
 /** Subjects of the Kubernetes API served over NATS (request/reply), one per verb. */

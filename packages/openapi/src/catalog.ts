@@ -1,7 +1,7 @@
 // What the generator needs to know that @kubernetes/client-node's models do not say: which upstream
 // package each model belongs to, which kinds are roots, and the schema extensions (patch strategy,
-// Quantity) that the generated models drop. Only scripts/generate.ts and its freshness test read this
-// file; the API server loads the generated schemas.json instead.
+// Quantity) that the generated models drop. The generator (src/generate.ts) reads all of it; at run
+// time only the SCALAR names are used, and the schemas come from the generated schemas.json.
 
 import type { Schema } from "./schema.ts";
 

@@ -8,8 +8,9 @@
 //  - fieldValidation support (cli-runtime QueryParamVerifierV3): in the kind's group-version document,
 //    the first PATCH operation whose x-kubernetes-group-version-kind (a single {group,version,kind}
 //    object) is the kind must list a `fieldValidation` query parameter. Paths are a Go map, so every
-//    PATCH of the kind (status, scale, ...) must list it. Without it kubectl silently validates on the
-//    client from /openapi/v2 instead of sending fieldValidation=Strict.
+//    PATCH of the kind (status, scale, ...) must list it. Without it kubectl falls back to validating on
+//    the client from /openapi/v2 (and fails if that is not served) instead of sending
+//    fieldValidation=Strict.
 //  - kubectl apply's three-way merge (Patcher.gvkSupportsPatchOpenAPIV3): a PATCH operation of the kind
 //    whose requestBody offers application/strategic-merge-patch+json, then the component schema whose
 //    x-kubernetes-group-version-kind array holds the kind; it follows properties, items, $ref and
@@ -139,8 +140,8 @@ const WATCH_EVENT = "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent";
 // What every operation of one served resource shares.
 interface ResourceContext {
   r: ServedResource;
-  /** Operation-ID infix: "CoreV1Namespaced", "AppsV1", ... followed by the kind. */
-  id: (verb: string, suffix?: string) => string;
+  /** Operation ID in upstream's pattern, e.g. ("delete", "", "Collection") -> "deleteCoreV1CollectionNamespacedPod". */
+  id: (verb: string, suffix?: string, infix?: string) => string;
   op: (o: Omit<OperationInput, "tag" | "gvk"> & { gvk?: GVK }) => object;
   byGVK: Map<string, string>;
   definition: string;
@@ -248,7 +249,7 @@ function buildDocument(gv: { group: string; version: string }, served: ServedRes
     const scope = r.namespaced ? "Namespaced" : "";
     const c: ResourceContext = {
       r,
-      id: (verb, suffix = "") => `${verb}${gvId}${scope}${r.kind}${suffix}`,
+      id: (verb, suffix = "", infix = "") => `${verb}${gvId}${infix}${scope}${r.kind}${suffix}`,
       op: (o) => operation({ tag, gvk: sameKind(r), ...o }),
       byGVK,
       definition,
@@ -275,7 +276,12 @@ function buildDocument(gv: { group: string; version: string }, served: ServedRes
     components: {
       schemas: referencedSchemas(sortedPaths, schemas),
       securitySchemes: {
-        BearerToken: { type: "apiKey", in: "header", name: "authorization", description: "Bearer Token authentication" },
+        BearerToken: {
+          type: "apiKey",
+          in: "header",
+          name: "authorization",
+          description: "Bearer Token authentication",
+        },
       },
     },
     security: [{ BearerToken: [] }],
@@ -283,7 +289,9 @@ function buildDocument(gv: { group: string; version: string }, served: ServedRes
 }
 
 function listDefinition(c: ResourceContext): string | undefined {
-  return c.r.verbs.includes("list") ? c.byGVK.get(gvkKey(c.r.group, c.r.version, `${c.r.kind}List`)) : undefined;
+  return c.r.verbs.includes("list")
+    ? c.byGVK.get(gvkKey(c.r.group, c.r.version, `${c.r.kind}List`))
+    : undefined;
 }
 
 function collectionPath(c: ResourceContext): PathItem {
@@ -309,7 +317,7 @@ function collectionPath(c: ResourceContext): PathItem {
     });
   if (r.verbs.includes("deletecollection"))
     item.delete = c.op({
-      id: c.id("delete").replace(/^delete(\w+?V\d\w*?)(Namespaced)?(?=[A-Z])/, "delete$1Collection$2"),
+      id: c.id("delete", "", "Collection"),
       description: `delete collection of ${r.kind}`,
       action: "deletecollection",
       params: deleteCollectionParams,

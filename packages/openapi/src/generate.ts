@@ -84,8 +84,8 @@ function modelSchema(
   const required: string[] = [];
   for (const a of attrs) {
     const doc = docs.fields.get(a.name);
-    // client-node documents MicroTime fields with the MicroTime type's text, not the field's.
-    const ownDescription = a.type === "V1MicroTime" ? undefined : doc?.description;
+    // client-node documents MicroTime and IntOrString fields with the type's text, not the field's.
+    const ownDescription = TYPE_TEXT_ONLY.has(a.type) ? undefined : doc?.description;
     const key = `${model}.${a.name}`;
     let prop = fieldSchema(a, key, used, visit);
     const ref = prop.$ref?.slice(REF_PREFIX.length);
@@ -120,6 +120,7 @@ function modelSchema(
   return schema;
 }
 
+const TYPE_TEXT_ONLY = new Set(["V1MicroTime", "IntOrString"]);
 const ARRAY = /^Array<(.+)>$/;
 const MAP = /^\{ \[key: string\]: (.+); \}$/;
 

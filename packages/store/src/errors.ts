@@ -1,5 +1,6 @@
 /** What went wrong in a store operation; the API server maps each code to a Kubernetes Status. */
-export type StoreErrorCode = "AlreadyExists" | "Conflict" | "NotFound" | "Expired" | "Unavailable" | "Internal";
+export type StoreErrorCode =
+  "AlreadyExists" | "Conflict" | "NotFound" | "Expired" | "Unavailable" | "Internal";
 
 /** A store failure with a typed code, and for AlreadyExists/Conflict the object as it is now. */
 export class StoreError extends Error {

@@ -29,7 +29,11 @@ async function openStore(stream = `T${++streamN}`): Promise<Store> {
   return Store.open({ nc, log: log.logger("store"), stream });
 }
 
-const key = (name: string, namespace: string | undefined = "default") => ({ resource: "services", namespace, name });
+const key = (name: string, namespace: string | undefined = "default") => ({
+  resource: "services",
+  namespace,
+  name,
+});
 
 describe("store", () => {
   it("store: create, get, update and delete with compare-and-set", async () => {
@@ -38,16 +42,22 @@ describe("store", () => {
     const got = await s.get(key("a"));
     expect(got?.rev).toBe(rev1);
     expect(got?.obj["metadata"].resourceVersion).toBe(String(rev1));
-    await expect(s.create(key("a"), { metadata: { name: "a" } })).rejects.toMatchObject({ code: "AlreadyExists" });
+    await expect(s.create(key("a"), { metadata: { name: "a" } })).rejects.toMatchObject({
+      code: "AlreadyExists",
+    });
     const rev2 = await s.update(key("a"), { metadata: { name: "a" }, spec: { x: 2 } }, rev1);
     expect(rev2).toBeGreaterThan(rev1);
-    await expect(s.update(key("a"), { metadata: { name: "a" }, spec: { x: 3 } }, rev1)).rejects.toMatchObject({
-      code: "Conflict",
-    });
+    await expect(s.update(key("a"), { metadata: { name: "a" }, spec: { x: 3 } }, rev1)).rejects.toMatchObject(
+      {
+        code: "Conflict",
+      },
+    );
     const rev3 = await s.delete(key("a"), { metadata: { name: "a" }, spec: { x: 2 } }, rev2);
     expect(await s.get(key("a"))).toBeUndefined();
     expect(rev3).toBeGreaterThan(rev2);
-    await expect(s.update(key("a"), { metadata: { name: "a" } }, rev2)).rejects.toMatchObject({ code: "NotFound" });
+    await expect(s.update(key("a"), { metadata: { name: "a" } }, rev2)).rejects.toMatchObject({
+      code: "NotFound",
+    });
     await expect(s.delete(key("a"), { metadata: { name: "a" } }, rev2)).rejects.toBeInstanceOf(StoreError);
     // Re-creating after a delete works and gets a newer revision.
     const rev4 = await s.create(key("a"), { metadata: { name: "a" } });
@@ -57,7 +67,8 @@ describe("store", () => {
 
   it("store: consistent lists see every acknowledged write", async () => {
     const s = await openStore();
-    for (let i = 0; i < 50; i++) await s.create(key(`s${i}`, i % 2 ? "odd" : "even"), { metadata: { name: `s${i}` } });
+    for (let i = 0; i < 50; i++)
+      await s.create(key(`s${i}`, i % 2 ? "odd" : "even"), { metadata: { name: `s${i}` } });
     const all = await s.list("services", undefined);
     expect(all.items).toHaveLength(50);
     const odd = await s.list("services", "odd");

@@ -35,6 +35,7 @@ import type { Logger } from "@kemu/common";
 import { StoreError } from "./errors.ts";
 
 /** A stored Kubernetes object as plain JSON. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- arbitrary Kubernetes JSON, narrowed where read
 export type KObject = Record<string, any>;
 
 /** Identifies one object: its resource's storage token, namespace (undefined when cluster-scoped) and name. */
@@ -280,7 +281,10 @@ export class Store {
     if (rev <= this.#rev) return;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new StoreError("Unavailable", `timed out waiting for the watch cache to reach revision ${rev}`)),
+        () =>
+          reject(
+            new StoreError("Unavailable", `timed out waiting for the watch cache to reach revision ${rev}`),
+          ),
         this.#timeout * 2,
       );
       this.#waiters.push({
@@ -371,7 +375,11 @@ export class Store {
    * consistent waits for the cache to hold every acknowledged write first (resourceVersion
    * unset); otherwise the cache answers at once (resourceVersion "0").
    */
-  async list(resource: string, namespace: string | undefined, consistent = true): Promise<{ items: KObject[]; rev: number }> {
+  async list(
+    resource: string,
+    namespace: string | undefined,
+    consistent = true,
+  ): Promise<{ items: KObject[]; rev: number }> {
     const rev = consistent ? await this.waitFresh() : this.#rev;
     const items: KObject[] = [];
     const byRes = this.#byResource.get(resource);
@@ -400,7 +408,8 @@ export class Store {
     }
     for (let i = this.#events.length - 1; i >= 0 && this.#events[i]!.rev > rev; i--) {
       const ev = this.#events[i]!;
-      if (ev.key.resource !== resource || (namespace !== undefined && ev.key.namespace !== namespace)) continue;
+      if (ev.key.resource !== resource || (namespace !== undefined && ev.key.namespace !== namespace))
+        continue;
       const k = subjectOf(ev.key);
       if (ev.type === "ADDED") state.delete(k);
       else if (ev.type === "MODIFIED") state.set(k, ev.prev!);
@@ -528,5 +537,8 @@ function lowerBound(events: StoreEvent[], fromRev: number): number {
 function toUnavailable(err: unknown): unknown {
   if (err instanceof StoreError) return err;
   if (err instanceof JetStreamApiError) return new StoreError("Internal", `jetstream: ${err.message}`);
-  return new StoreError("Unavailable", `store unavailable: ${err instanceof Error ? err.message : String(err)}`);
+  return new StoreError(
+    "Unavailable",
+    `store unavailable: ${err instanceof Error ? err.message : String(err)}`,
+  );
 }

@@ -77,8 +77,13 @@ export class Allocator {
       }
     }
     // Then a scan, upper band before the static band.
-    const taken = new Set((await this.#store.list(this.#resource, undefined)).items.map((o) => o["metadata"]["name"]));
-    const order = [...Array.from({ length: dynamic }, (_, i) => this.#static + i), ...Array.from({ length: this.#static }, (_, i) => i)];
+    const taken = new Set(
+      (await this.#store.list(this.#resource, undefined)).items.map((o) => o["metadata"]["name"]),
+    );
+    const order = [
+      ...Array.from({ length: dynamic }, (_, i) => this.#static + i),
+      ...Array.from({ length: this.#static }, (_, i) => i),
+    ];
     for (const i of order) {
       const v = this.#range.at(i);
       if (taken.has(v)) continue;
@@ -145,7 +150,8 @@ export function cidrRange(cidr: string): AllocationRange & { base: number; prefi
       const i = n - base - 1;
       return i >= 0 && i < size ? i : undefined;
     },
-    outOfRange: (v) => `the provided IP (${v}) is not in the valid range. The range of valid IPs is ${intToIp(base)}/${prefix}`,
+    outOfRange: (v) =>
+      `the provided IP (${v}) is not in the valid range. The range of valid IPs is ${intToIp(base)}/${prefix}`,
     taken: "provided IP is already allocated",
   };
 }

@@ -23,7 +23,10 @@ export const podHooks: ResourceHooks = {
 
 /** The pod's QoS class, from its containers' requests and limits (v1 qos.GetPodQOS, simplified to cpu/memory). */
 function qosClass(pod: KObject): string {
-  const containers: KObject[] = [...(pod["spec"]?.["containers"] ?? []), ...(pod["spec"]?.["initContainers"] ?? [])];
+  const containers: KObject[] = [
+    ...(pod["spec"]?.["containers"] ?? []),
+    ...(pod["spec"]?.["initContainers"] ?? []),
+  ];
   let any = false;
   let guaranteed = containers.length > 0;
   for (const c of containers) {

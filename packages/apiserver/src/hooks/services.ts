@@ -9,7 +9,14 @@ import type { KObject, Store } from "@kemu/store";
 import { goRepr, invalid, type FieldError } from "@kemu/machinery";
 import { ApiError } from "../errors.ts";
 import type { ResourceHooks, Rollback } from "../hooks.ts";
-import { AllocationError, Allocator, cidrRange, ipStaticBand, portRange, portStaticBand } from "./allocator.ts";
+import {
+  AllocationError,
+  Allocator,
+  cidrRange,
+  ipStaticBand,
+  portRange,
+  portStaticBand,
+} from "./allocator.ts";
 
 /** Service network settings. */
 export interface ServiceNetwork {
@@ -70,7 +77,11 @@ export function serviceHooks(store: Store, net: ServiceNetwork): ResourceHooks {
             } catch (err) {
               if (!(err instanceof AllocationError)) throw err;
               throw invalidSvc(svc, [
-                invalid("spec.clusterIPs", goRepr(`[]string{"${ip}"}`), `failed to allocate IP ${ip}: ${err.message}`),
+                invalid(
+                  "spec.clusterIPs",
+                  goRepr(`[]string{"${ip}"}`),
+                  `failed to allocate IP ${ip}: ${err.message}`,
+                ),
               ]);
             }
           } else {
@@ -97,7 +108,9 @@ export function serviceHooks(store: Store, net: ServiceNetwork): ResourceHooks {
           const p = portsList[i]!;
           if (!p["nodePort"]) {
             // Keep the port an update's object left out, as upstream does for the same service port.
-            const prev = oldPorts.find((o) => o["port"] === p["port"] && (o["protocol"] ?? "TCP") === (p["protocol"] ?? "TCP"));
+            const prev = oldPorts.find(
+              (o) => o["port"] === p["port"] && (o["protocol"] ?? "TCP") === (p["protocol"] ?? "TCP"),
+            );
             if (prev?.["nodePort"]) p["nodePort"] = prev["nodePort"];
           }
           const want: number | undefined = p["nodePort"];
@@ -158,8 +171,10 @@ export function serviceHooks(store: Store, net: ServiceNetwork): ResourceHooks {
     const held = (s: KObject | undefined): Set<number> => {
       const out = new Set<number>();
       if (!s) return out;
-      if (needsNodePorts(s)) for (const p of s["spec"]?.["ports"] ?? []) if (p["nodePort"]) out.add(p["nodePort"]);
-      if (needsHealthCheckPort(s) && s["spec"]?.["healthCheckNodePort"]) out.add(s["spec"]["healthCheckNodePort"]);
+      if (needsNodePorts(s))
+        for (const p of s["spec"]?.["ports"] ?? []) if (p["nodePort"]) out.add(p["nodePort"]);
+      if (needsHealthCheckPort(s) && s["spec"]?.["healthCheckNodePort"])
+        out.add(s["spec"]["healthCheckNodePort"]);
       return out;
     };
     const keep = held(svc);

@@ -6,6 +6,7 @@
  */
 import { forbidden, invalid, notSupported, required } from "../errors.ts";
 import type { FieldError } from "../errors.ts";
+import { GoRepr } from "../gofmt.ts";
 import { child, validateNonnegative, validateObjectMeta, validateObjectMetaUpdate } from "../meta.ts";
 import { nameIsDNSSubdomain } from "../names.ts";
 import type { Workload } from "../types.ts";
@@ -21,7 +22,6 @@ import {
   validateSelectorImmutable,
   validateTemplateForController,
 } from "./workload.ts";
-import { GoRepr } from "../gofmt.ts";
 
 function defaultDeployment(d: Workload, _op: Operation): void {
   d.spec ??= {};

@@ -3,7 +3,7 @@
  * agreement with the template labels, the pod template rules of controllers, int-or-percent fields, and
  * selector immutability in apps/v1.
  */
-import { forbidden, invalid, notSupported, required } from "../errors.ts";
+import { invalid, notSupported, required } from "../errors.ts";
 import type { FieldError } from "../errors.ts";
 import { GoRepr, goStringMap } from "../gofmt.ts";
 import { labelSelectorFromObject } from "../labels.ts";
@@ -116,9 +116,4 @@ export function validateSelectorImmutable(
   old: LabelSelectorSpec | null | undefined,
 ): FieldError[] {
   return semanticEqual(sel ?? null, old ?? null) ? [] : [invalid("spec.selector", shownSelector(sel), FIELD_IMMUTABLE)];
-}
-
-/** A forbidden-field error, shared for strategy fields that do not apply. */
-export function forbiddenFor(field: string, detail: string): FieldError {
-  return forbidden(field, detail);
 }

@@ -1,0 +1,172 @@
+/**
+ * Test harness: a real nats-server and a real `kemu apiserver` child process on ports the kernel
+ * picks, a kubeconfig for them, and helpers to run real kubectl and @kubernetes/client-node.
+ * Everything it starts, it stops.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { TestLog } from "@kemu/common";
+import { NatsServer } from "@kemu/nats";
+import { kubeconfig } from "kemu";
+
+/** The repository root. */
+export const ROOT = resolve(import.meta.dirname, "..");
+const KEMU_BIN = join(ROOT, "packages/cli/bin/kemu.js");
+
+/** Output of a finished command. */
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion, with optional stdin. */
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const p = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    p.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    p.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => p.kill("SIGKILL"), opts.timeoutMs ?? 30_000);
+    p.on("error", reject);
+    p.on("close", (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? -1, stdout, stderr });
+    });
+    p.stdin.end(opts.input ?? "");
+  });
+}
+
+/** A running kemu control plane for tests. */
+export class TestCluster {
+  readonly dir: string;
+  readonly nats: NatsServer;
+  readonly log = new TestLog();
+  #apiserver: ChildProcess | undefined;
+  #port = 0;
+  #stderr = "";
+  kubeconfigPath = "";
+
+  private constructor(dir: string, nats: NatsServer) {
+    this.dir = dir;
+    this.nats = nats;
+  }
+
+  /** Starts nats-server and the API server. */
+  static async start(): Promise<TestCluster> {
+    const dir = await mkdtemp(join(tmpdir(), "kemu-test-"));
+    const nats = new NatsServer({ stateDir: join(dir, "nats"), log: new TestLog().logger("nats") });
+    await nats.start();
+    const c = new TestCluster(dir, nats);
+    await c.startApiServer();
+    c.kubeconfigPath = join(dir, "kubeconfig");
+    await writeFile(c.kubeconfigPath, kubeconfig(c.url));
+    return c;
+  }
+
+  /** The API server's base URL. */
+  get url(): string {
+    return `http://127.0.0.1:${this.#port}`;
+  }
+
+  /** The API server's pid. */
+  get apiserverPid(): number | undefined {
+    return this.#apiserver?.pid;
+  }
+
+  /** Starts (or restarts, on the same port) the API server child process; resolves when it serves. */
+  async startApiServer(): Promise<void> {
+    const p = spawn(
+      process.execPath,
+      [KEMU_BIN, "apiserver", "--nats-url", this.nats.url, "--listen-port", String(this.#port)],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, KEMU_LOG_LEVEL: "warn" },
+      },
+    );
+    this.#apiserver = p;
+    p.stderr!.setEncoding("utf8").on("data", (d: string) => {
+      this.#stderr = (this.#stderr + d).slice(-20_000);
+    });
+    await new Promise<void>((res, rej) => {
+      let out = "";
+      const timer = setTimeout(() => rej(new Error(`apiserver did not start: ${this.#stderr}`)), 30_000);
+      p.stdout!.setEncoding("utf8").on("data", (d: string) => {
+        out += d;
+        const m = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          this.#port = Number(m[1]);
+          res();
+        }
+      });
+      p.once("exit", (code) => {
+        clearTimeout(timer);
+        rej(new Error(`apiserver exited with ${code}: ${this.#stderr}`));
+      });
+    });
+    p.removeAllListeners("exit");
+  }
+
+  /** Stops the API server: SIGTERM (graceful) or SIGKILL (crash). */
+  async stopApiServer(signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<void> {
+    const p = this.#apiserver;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise<void>((r) => p.once("exit", () => r()));
+    p.kill(signal);
+    await exited;
+    this.#apiserver = undefined;
+  }
+
+  /** The API server's recent stderr, for failure messages. */
+  get apiserverLog(): string {
+    return this.#stderr;
+  }
+
+  /** Runs real kubectl against the cluster. */
+  kubectl(
+    args: string[],
+    opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  ): Promise<RunResult> {
+    return run("kubectl", ["--kubeconfig", this.kubeconfigPath, ...args], opts);
+  }
+
+  /** Runs kubectl and fails with its stderr unless it exits 0; returns stdout. */
+  async kubectlOk(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+    const r = await this.kubectl(args, opts);
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  /** A client-node KubeConfig for the cluster. */
+  kubeConfig(): KubeConfig {
+    const kc = new KubeConfig();
+    kc.loadFromString(kubeconfig(this.url));
+    return kc;
+  }
+
+  /** Stops everything and removes the state directory. */
+  async stop(): Promise<void> {
+    await this.stopApiServer("SIGTERM");
+    await this.nats.stop();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A namespace name unique to a test, for isolation on a shared cluster. */
+export function uniqueNamespace(prefix: string): string {
+  return `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Path of a walkthrough fixture. */
+export function fixture(name: string): string {
+  return join(ROOT, "test/fixtures/walkthrough", name);
+}
