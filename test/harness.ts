@@ -55,17 +55,20 @@ export class TestCluster {
   #stderr = "";
   kubeconfigPath = "";
 
-  private constructor(dir: string, nats: NatsServer) {
+  readonly #extraArgs: string[];
+
+  private constructor(dir: string, nats: NatsServer, extraArgs: string[]) {
     this.dir = dir;
     this.nats = nats;
+    this.#extraArgs = extraArgs;
   }
 
   /** Starts nats-server and the API server. */
-  static async start(): Promise<TestCluster> {
+  static async start(opts: { apiserverArgs?: string[] } = {}): Promise<TestCluster> {
     const dir = await mkdtemp(join(tmpdir(), "kemu-test-"));
     const nats = new NatsServer({ stateDir: join(dir, "nats"), log: new TestLog().logger("nats") });
     await nats.start();
-    const c = new TestCluster(dir, nats);
+    const c = new TestCluster(dir, nats, opts.apiserverArgs ?? []);
     await c.startApiServer();
     c.kubeconfigPath = join(dir, "kubeconfig");
     await writeFile(c.kubeconfigPath, kubeconfig(c.url));
@@ -86,7 +89,15 @@ export class TestCluster {
   async startApiServer(): Promise<void> {
     const p = spawn(
       process.execPath,
-      [KEMU_BIN, "apiserver", "--nats-url", this.nats.url, "--listen-port", String(this.#port)],
+      [
+        KEMU_BIN,
+        "apiserver",
+        "--nats-url",
+        this.nats.url,
+        "--listen-port",
+        String(this.#port),
+        ...this.#extraArgs,
+      ],
       {
         stdio: ["ignore", "pipe", "pipe"],
         env: { ...process.env, KEMU_LOG_LEVEL: "warn" },

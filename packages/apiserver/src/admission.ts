@@ -3,46 +3,43 @@
  * stateless packages (@kemu/machinery, @kemu/openapi, @kemu/smp) to the verbs.
  */
 import type { KObject } from "@kemu/store";
-import * as machinery from "@kemu/machinery";
+import { applyDefaults, prepareServiceUpdate, validate } from "@kemu/machinery";
+import { definitionName, unknownFields } from "@kemu/openapi";
+import { knownPatchSchema, SmpError, strategicMergePatch } from "@kemu/smp";
 import { ApiError } from "./errors.ts";
-import { mergePatch } from "./meta.ts";
 import type { ResourceDef } from "./resources.ts";
 
-type Defaulter = (group: string, version: string, kind: string, obj: KObject) => KObject;
-type Validator = (
-  group: string,
-  version: string,
-  kind: string,
-  obj: KObject,
-  old?: KObject,
-) => machinery.FieldError[];
-
-const m = machinery as unknown as { applyDefaults?: Defaulter; validate?: Validator };
-
-/** Applies defaults in place, then validates; throws 422 Invalid with field causes. */
-export function admit(def: ResourceDef, obj: KObject, old: KObject | undefined): void {
-  if (m.applyDefaults) Object.assign(obj, m.applyDefaults(def.group, def.version, def.kind, obj));
-  const errors = m.validate ? m.validate(def.group, def.version, def.kind, obj, old) : validateMeta(def, obj);
-  if (errors.length > 0)
-    throw ApiError.invalid(def.group, def.kind, String(obj["metadata"]?.["name"] ?? ""), errors);
+/** Returns obj defaulted, after validating it; throws 422 Invalid with field causes. */
+export function admit(def: ResourceDef, obj: KObject, old: KObject | undefined): KObject {
+  if (old && def.kind === "Service" && !def.group) prepareServiceUpdate(obj as never, old as never);
+  const defaulted = applyDefaults(def.group, def.version, def.kind, obj, old ? "update" : "create");
+  const errors = validate(def.group, def.version, def.kind, defaulted, old);
+  if (errors.length > 0) {
+    throw ApiError.invalid(def.group, def.kind, String(defaulted["metadata"]?.["name"] ?? ""), errors);
+  }
+  return defaulted;
 }
 
-function validateMeta(def: ResourceDef, obj: KObject): machinery.FieldError[] {
-  const md = obj["metadata"] ?? {};
-  if (!md["name"]) return [machinery.required("metadata.name", "name or generateName is required")];
-  const validate =
-    def.kind === "Service" || def.kind === "Namespace"
-      ? machinery.nameIsDNS1035Label
-      : machinery.nameIsDNSSubdomain;
-  return validate(String(md["name"]), false).map((d) => machinery.invalid("metadata.name", md["name"], d));
+/** Paths of fields the kind's schema does not have (for fieldValidation), e.g. `spec.foo`. */
+export function strictFieldCheck(def: ResourceDef, obj: KObject): string[] {
+  return unknownFields(def.group, def.version, def.kind, obj);
 }
 
-/** Paths of fields the kind's schema does not have (for fieldValidation). */
-export function strictFieldCheck(_def: ResourceDef, _obj: KObject): string[] {
-  return [];
-}
-
-/** Applies a strategic merge patch. */
-export function strategicPatch(_def: ResourceDef, current: KObject, patch: object): KObject {
-  return mergePatch(current, patch) as KObject;
+/** Applies a strategic merge patch with the kind's merge keys and strategies. */
+export function strategicPatch(def: ResourceDef, current: KObject, patch: object): KObject {
+  const type = definitionName(def.group, def.version, def.kind);
+  try {
+    return strategicMergePatch(current, patch, type ? knownPatchSchema(type) : undefined) as KObject;
+  } catch (err) {
+    if (err instanceof SmpError) {
+      if (err.status === 422) {
+        throw ApiError.invalid(def.group, def.kind, String(current["metadata"]?.["name"] ?? ""), [
+          { type: "FieldValueInvalid", field: "", badValue: "", detail: err.message },
+        ]);
+      }
+      if (err.status === 400) throw ApiError.badRequest(err.message);
+      throw ApiError.internal(err.message);
+    }
+    throw err;
+  }
 }

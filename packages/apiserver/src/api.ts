@@ -381,9 +381,7 @@ export class Api {
     if (unknown.length === 0 || mode === "Ignore") return [];
     if (mode === "Strict") {
       throw ApiError.badRequest(
-        unknown.length === 1
-          ? `strict decoding error: unknown field "${unknown[0]}"`
-          : `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(", ")}`,
+        `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(", ")}`,
       );
     }
     return unknown.map((f) => `unknown field "${f}"`);
@@ -399,9 +397,9 @@ export class Api {
     if (!def.verbs.includes("create")) throw ApiError.methodNotAllowed();
     this.#checkTypeMeta(def, body);
     const warnings = this.#fieldCheck(def, body, opts.fieldValidation);
-    const obj = dropNulls(clone(body)) as KObject;
+    let obj = dropNulls(clone(body)) as KObject;
     Object.assign(obj, typeMeta(def));
-    const md = meta(obj);
+    let md = meta(obj);
     if (def.namespaced) {
       if (md["namespace"] && namespace && md["namespace"] !== namespace) {
         throw ApiError.badRequest(
@@ -427,7 +425,12 @@ export class Api {
     else delete md["generation"];
     const hooks = this.#hooks(def);
     hooks.prepareForCreate?.(obj);
-    admit(def, obj, undefined);
+    obj = admit(def, obj, undefined);
+    md = meta(obj);
+    // An existing object is AlreadyExists, not an allocation clash with itself.
+    if (name && (await this.store.get(this.#key(def, namespace, name)).catch(() => undefined))) {
+      throw ApiError.alreadyExists(def, name);
+    }
     const ctx = this.#ctx(def, !!opts.dryRun);
     const rollback = await hooks.beforeCreate?.(ctx, obj);
     try {
@@ -488,11 +491,12 @@ export class Api {
       if (pinnedRV && md["resourceVersion"] !== old["metadata"]["resourceVersion"]) {
         throw ApiError.staleObject(def, name);
       }
-      const next = this.#prepareUpdate(def, obj, old, subresource);
+      let next = this.#prepareUpdate(def, obj, old, subresource);
+      if (subresource !== "binding") next = admit(def, next, old);
       if (jsonEqual(withoutRV(next), withoutRV(this.#out(def, old)))) {
+        // A no-op update writes nothing and keeps the resourceVersion, as kube-apiserver does.
         return { obj: this.#out(def, old), code: 200, warnings: [] };
       }
-      if (subresource !== "binding") admit(def, next, old);
       const ctx = this.#ctx(def, !!opts.dryRun);
       const plan = (await hooks.beforeUpdate?.(ctx, next, old)) ?? {};
       if (opts.dryRun) {

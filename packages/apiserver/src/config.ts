@@ -21,6 +21,7 @@ export const ApiServerSettings = z.object({
   serviceCIDR: cidr.default("10.96.0.0/12"),
   nodePortRange: portRange.default("30000-32767"),
   logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  watchCacheSize: z.coerce.number().int().min(10).default(100_000),
 });
 
 /** Parsed API server settings. */
@@ -50,6 +51,11 @@ export const SETTING_SOURCES: Record<keyof ApiServerSettings, { flag: string; en
     help: "NodePort range (default 30000-32767)",
   },
   logLevel: { flag: "--log-level", env: "KEMU_LOG_LEVEL", help: "debug, info, warn or error (default info)" },
+  watchCacheSize: {
+    flag: "--watch-cache-size",
+    env: "KEMU_WATCH_CACHE_SIZE",
+    help: "events kept for resuming watches; older resourceVersions get 410 (default 100000)",
+  },
 };
 
 /** A settings error naming the flag or variable. */

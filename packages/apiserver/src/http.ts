@@ -345,23 +345,36 @@ export class HttpServer {
           metadata: object["metadata"],
         };
       }
-      res.write(JSON.stringify({ type: ev.type, object }) + "\n");
+      const line = JSON.stringify({ type: ev.type, object }) + "\n";
+      if (pending) pending.push(line);
+      else res.write(line);
     };
+    // Events are held until the watch is set up, so that a bad request still gets a Status.
+    let pending: string[] | undefined = [];
+    let ended = false;
+    const handle: { stop?: () => void } = {};
+    const end = () => {
+      ended = true;
+      if (handle.stop) this.#watches.delete(handle.stop);
+      if (!pending && !res.writableEnded) res.end();
+    };
+    const w = await this.#api.watch(def, namespace, opts, write, end);
     res.writeHead(200, {
       "Content-Type": "application/json",
       "Transfer-Encoding": "chunked",
       "Cache-Control": "no-cache, private",
     });
+    for (const line of pending) res.write(line);
+    pending = undefined;
+    if (ended) {
+      res.end();
+      return;
+    }
     res.flushHeaders();
-    const handle: { stop?: () => void } = {};
-    const end = () => {
-      if (handle.stop) this.#watches.delete(handle.stop);
-      if (!res.writableEnded) res.end();
-    };
-    const w = await this.#api.watch(def, namespace, opts, write, end);
     handle.stop = w.stop;
-    if (!res.writableEnded) this.#watches.add(w.stop);
-    req.on("close", () => w.stop());
+    this.#watches.add(w.stop);
+    // The response closes when the client goes away (req "close" fires once the request is read).
+    res.on("close", () => w.stop());
   }
 }
 

@@ -44,8 +44,8 @@ function def(
 }
 
 const str = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : String(v));
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking arbitrary JSON
 const at = (obj: KObject, ...path: string[]): unknown =>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking arbitrary JSON
   path.reduce<any>((o, k) => (o == null ? undefined : o[k]), obj);
 
 const eventFields: ResourceDef["fields"] = {

@@ -42,7 +42,7 @@ export class ApiServer {
   /** Starts an API server with settings; resolves once it serves requests. */
   static async start(settings: ApiServerSettings, log: Logger): Promise<ApiServer> {
     const nc = await connectNats({ url: settings.natsUrl, name: "kemu-apiserver", log: log.child("nats") });
-    const store = await Store.open({ nc, log: log.child("store") });
+    const store = await Store.open({ nc, log: log.child("store"), eventWindow: settings.watchCacheSize });
     const api = new Api({
       store,
       log: log.child("api"),

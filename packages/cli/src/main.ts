@@ -105,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
     if (
       err instanceof SettingsError ||
       err instanceof UsageError ||
-      (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+      String((err as { code?: unknown }).code ?? "").startsWith("ERR_PARSE_ARGS")
     ) {
       process.stderr.write(`kemu ${name}: ${(err as Error).message}\n\n${cmd.help}`);
       return 2;

@@ -2,7 +2,18 @@
  * Test fixtures, built with a mutator so each test shows only what differs from the defaults here.
  * Not exported from the package.
  */
-import type { ConfigMap, Endpoints, EndpointSlice, Lease, Namespace, Node, Pod, Secret, Service, Workload } from "./types.ts";
+import type {
+  ConfigMap,
+  Endpoints,
+  EndpointSlice,
+  Lease,
+  Namespace,
+  Node,
+  Pod,
+  Secret,
+  Service,
+  Workload,
+} from "./types.ts";
 
 type Mutator<T> = (o: T) => void;
 
@@ -29,7 +40,11 @@ export function makeService(
 }
 
 /** A Pod with one nginx container. */
-export function makePod(ns: string, name: string, mutate?: Mutator<Pod & { spec: NonNullable<Pod["spec"]> }>) {
+export function makePod(
+  ns: string,
+  name: string,
+  mutate?: Mutator<Pod & { spec: NonNullable<Pod["spec"]> }>,
+) {
   return build<Pod & { spec: NonNullable<Pod["spec"]> }>(
     {
       apiVersion: "v1",
@@ -73,7 +88,12 @@ export function makeNamespace(name: string, mutate?: Mutator<Namespace>): Namesp
 /** A Node with capacity. */
 export function makeNode(name: string, mutate?: Mutator<Node>): Node {
   return build<Node>(
-    { apiVersion: "v1", kind: "Node", metadata: { name }, status: { capacity: { cpu: "2", memory: "4Gi", pods: "110" } } },
+    {
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: { name },
+      status: { capacity: { cpu: "2", memory: "4Gi", pods: "110" } },
+    },
     mutate,
   );
 }
@@ -108,12 +128,18 @@ export function makeEndpointSlice(ns: string, name: string, mutate?: Mutator<End
 
 /** A ConfigMap with one key. */
 export function makeConfigMap(ns: string, name: string, mutate?: Mutator<ConfigMap>): ConfigMap {
-  return build<ConfigMap>({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns }, data: { key: "v" } }, mutate);
+  return build<ConfigMap>(
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns }, data: { key: "v" } },
+    mutate,
+  );
 }
 
 /** An Opaque Secret with one key. */
 export function makeSecret(ns: string, name: string, mutate?: Mutator<Secret>): Secret {
-  return build<Secret>({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace: ns }, data: { key: "dg==" } }, mutate);
+  return build<Secret>(
+    { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: ns }, data: { key: "dg==" } },
+    mutate,
+  );
 }
 
 /** A node Lease. */

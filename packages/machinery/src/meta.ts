@@ -62,8 +62,15 @@ export function semanticEqual(a: unknown, b: unknown): boolean {
 }
 
 /** ValidateImmutableField: `field: Invalid value: <new>: field is immutable` when the value changed. */
-export function validateImmutable(newVal: unknown, oldVal: unknown, field: string, shown?: unknown): FieldError[] {
-  return semanticEqual(newVal, oldVal) ? [] : [invalid(field, shown === undefined ? newVal : shown, FIELD_IMMUTABLE)];
+export function validateImmutable(
+  newVal: unknown,
+  oldVal: unknown,
+  field: string,
+  shown?: unknown,
+): FieldError[] {
+  return semanticEqual(newVal, oldVal)
+    ? []
+    : [invalid(field, shown === undefined ? newVal : shown, FIELD_IMMUTABLE)];
 }
 
 /** ValidateLabelName: a qualified name. */
@@ -80,7 +87,10 @@ export function validateDNS1123Label(value: string, field: string): FieldError[]
 }
 
 /** metav1 ValidateLabels: every key a qualified name, every value a valid label value. */
-export function validateLabels(labels: Record<string, string> | null | undefined, field: string): FieldError[] {
+export function validateLabels(
+  labels: Record<string, string> | null | undefined,
+  field: string,
+): FieldError[] {
   const errs: FieldError[] = [];
   for (const k of sortedKeys(labels)) {
     errs.push(...validateLabelName(k, field));
@@ -91,7 +101,10 @@ export function validateLabels(labels: Record<string, string> | null | undefined
 }
 
 /** ValidateAnnotations: keys are qualified names (case-insensitive), total size at most 256 KiB. */
-export function validateAnnotations(annotations: Record<string, string> | null | undefined, field: string): FieldError[] {
+export function validateAnnotations(
+  annotations: Record<string, string> | null | undefined,
+  field: string,
+): FieldError[] {
   const errs: FieldError[] = [];
   let total = 0;
   for (const k of sortedKeys(annotations)) {
@@ -104,7 +117,8 @@ export function validateAnnotations(annotations: Record<string, string> | null |
 
 /** Renders an owner reference as Go's %#v of metav1.OwnerReference. */
 function goOwnerReference(ref: OwnerReference): string {
-  const ptr = (v: boolean | null | undefined) => (v === undefined || v === null ? "(*bool)(nil)" : "(*bool)(0xc000000000)");
+  const ptr = (v: boolean | null | undefined) =>
+    v === undefined || v === null ? "(*bool)(nil)" : "(*bool)(0xc000000000)";
   return (
     `v1.OwnerReference{APIVersion:${goQuote(ref.apiVersion ?? "")}, Kind:${goQuote(ref.kind ?? "")}, ` +
     `Name:${goQuote(ref.name ?? "")}, UID:${goQuote(ref.uid ?? "")}, Controller:${ptr(ref.controller)}, ` +
@@ -113,7 +127,10 @@ function goOwnerReference(ref: OwnerReference): string {
 }
 
 /** ValidateOwnerReferences. */
-export function validateOwnerReferences(refs: OwnerReference[] | null | undefined, field: string): FieldError[] {
+export function validateOwnerReferences(
+  refs: OwnerReference[] | null | undefined,
+  field: string,
+): FieldError[] {
   const errs: FieldError[] = [];
   let firstController = "";
   for (const ref of refs ?? []) {
@@ -121,12 +138,19 @@ export function validateOwnerReferences(refs: OwnerReference[] | null | undefine
     const slash = apiVersion.lastIndexOf("/");
     const group = slash >= 0 ? apiVersion.slice(0, slash) : "";
     const version = slash >= 0 ? apiVersion.slice(slash + 1) : apiVersion;
-    if (version === "") errs.push(invalid(child(field, "apiVersion"), apiVersion, "version must not be empty"));
+    if (version === "")
+      errs.push(invalid(child(field, "apiVersion"), apiVersion, "version must not be empty"));
     if (!ref.kind) errs.push(invalid(child(field, "kind"), ref.kind ?? "", "must not be empty"));
     if (!ref.name) errs.push(invalid(child(field, "name"), ref.name ?? "", "must not be empty"));
     if (!ref.uid) errs.push(invalid(child(field, "uid"), ref.uid ?? "", "must not be empty"));
     if (group === "" && version === "v1" && ref.kind === "Event") {
-      errs.push(invalid(field, new GoRepr(goOwnerReference(ref)), "/v1, Kind=Event is disallowed from being an owner"));
+      errs.push(
+        invalid(
+          field,
+          new GoRepr(goOwnerReference(ref)),
+          "/v1, Kind=Event is disallowed from being an owner",
+        ),
+      );
     }
     if (ref.controller === true) {
       const name = `${ref.kind ?? ""}/${ref.name ?? ""}`;
@@ -152,7 +176,13 @@ export function validateFinalizers(finalizers: string[] | null | undefined, fiel
   for (const f of finalizers ?? []) errs.push(...validateLabelName(f, field));
   const list = finalizers ?? [];
   if (list.includes("orphan") && list.includes("foregroundDeletion")) {
-    errs.push(invalid(field, new GoRepr(goStringSlice(list)), "finalizer orphan and foregroundDeletion cannot be both set"));
+    errs.push(
+      invalid(
+        field,
+        new GoRepr(goStringSlice(list)),
+        "finalizer orphan and foregroundDeletion cannot be both set",
+      ),
+    );
   }
   return errs;
 }
@@ -170,7 +200,11 @@ export function validateObjectMeta(
   const m = meta ?? {};
   const errs: FieldError[] = [];
   if (m.generateName) {
-    errs.push(...nameFn(m.generateName, true).map((msg) => invalid(child(field, "generateName"), m.generateName, msg)));
+    errs.push(
+      ...nameFn(m.generateName, true).map((msg) =>
+        invalid(child(field, "generateName"), m.generateName, msg),
+      ),
+    );
   }
   if (!m.name) {
     errs.push(required(child(field, "name"), "name or generateName is required"));
@@ -181,7 +215,11 @@ export function validateObjectMeta(
     if (!m.namespace) {
       errs.push(required(child(field, "namespace")));
     } else {
-      errs.push(...nameIsDNSLabel(m.namespace, false).map((msg) => invalid(child(field, "namespace"), m.namespace, msg)));
+      errs.push(
+        ...nameIsDNSLabel(m.namespace, false).map((msg) =>
+          invalid(child(field, "namespace"), m.namespace, msg),
+        ),
+      );
     }
   } else if (m.namespace) {
     errs.push(forbidden(child(field, "namespace"), "not allowed on this type"));
@@ -216,7 +254,9 @@ export function validateObjectMetaUpdate(
     }
   }
   if (!m.resourceVersion) {
-    errs.push(invalid(child(field, "resourceVersion"), m.resourceVersion ?? "", "must be specified for an update"));
+    errs.push(
+      invalid(child(field, "resourceVersion"), m.resourceVersion ?? "", "must be specified for an update"),
+    );
   }
   if ((m.generation ?? 0) < (o.generation ?? 0)) {
     errs.push(invalid(child(field, "generation"), m.generation ?? 0, "must not be decremented"));
@@ -261,7 +301,10 @@ function goTime(t: string | null | undefined): string {
 /** Renders a label selector as Go's %#v of metav1.LabelSelector (as in `field is immutable` errors). */
 export function goLabelSelector(sel: LabelSelectorSpec | null | undefined): string {
   if (sel === null || sel === undefined) return "(*v1.LabelSelector)(nil)";
-  const ml = sel.matchLabels === undefined || sel.matchLabels === null ? "map[string]string(nil)" : goStringMap(sel.matchLabels);
+  const ml =
+    sel.matchLabels === undefined || sel.matchLabels === null
+      ? "map[string]string(nil)"
+      : goStringMap(sel.matchLabels);
   const exprs = sel.matchExpressions;
   const me =
     exprs === undefined || exprs === null
@@ -280,7 +323,10 @@ export function goLabelSelector(sel: LabelSelectorSpec | null | undefined): stri
 }
 
 /** metav1 ValidateLabelSelector (strict: label values in expressions are validated). */
-export function validateLabelSelector(sel: LabelSelectorSpec | null | undefined, field: string): FieldError[] {
+export function validateLabelSelector(
+  sel: LabelSelectorSpec | null | undefined,
+  field: string,
+): FieldError[] {
   if (sel === null || sel === undefined) return [];
   const errs = validateLabels(sel.matchLabels, child(field, "matchLabels"));
   (sel.matchExpressions ?? []).forEach((expr, i) => {
@@ -296,7 +342,12 @@ export function validateLabelSelector(sel: LabelSelectorSpec | null | undefined,
       case "Exists":
       case "DoesNotExist":
         if (values.length > 0) {
-          errs.push(forbidden(child(p, "values"), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+          errs.push(
+            forbidden(
+              child(p, "values"),
+              "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+            ),
+          );
         }
         break;
       default:
@@ -317,6 +368,7 @@ export function validateEnum(
   field: string,
   requiredWhenEmpty = true,
 ): FieldError[] {
-  if (value === undefined || value === null || value === "") return requiredWhenEmpty ? [required(field)] : [];
+  if (value === undefined || value === null || value === "")
+    return requiredWhenEmpty ? [required(field)] : [];
   return allowed.includes(value) ? [] : [notSupported(field, value, allowed)];
 }

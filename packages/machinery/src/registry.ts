@@ -64,6 +64,12 @@ export function applyDefaults<T extends object>(
 }
 
 /** Field errors for a create (`old` undefined) or an update of `obj`, in upstream's order. */
-export function validate(group: string, version: string, kind: string, obj: object, old?: object): FieldError[] {
+export function validate(
+  group: string,
+  version: string,
+  kind: string,
+  obj: object,
+  old?: object,
+): FieldError[] {
   return TABLE.get(key(group, version, kind))?.validate(obj, old) ?? [];
 }

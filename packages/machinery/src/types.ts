@@ -193,7 +193,9 @@ export interface ServiceSpec {
 /** core/v1 Service. */
 export interface Service extends KubeObject {
   spec?: ServiceSpec;
-  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string; ipMode?: string | null }[] | null } };
+  status?: {
+    loadBalancer?: { ingress?: { ip?: string; hostname?: string; ipMode?: string | null }[] | null };
+  };
 }
 
 /** apps/v1 DeploymentSpec (and the fields ReplicaSet and DaemonSet share with it). */
@@ -278,7 +280,9 @@ export interface EndpointSlice extends KubeObject {
         targetRef?: unknown;
       }[]
     | null;
-  ports?: { name?: string | null; protocol?: string | null; port?: number | null; appProtocol?: string | null }[] | null;
+  ports?:
+    | { name?: string | null; protocol?: string | null; port?: number | null; appProtocol?: string | null }[]
+    | null;
 }
 
 /** core/v1 Event. */

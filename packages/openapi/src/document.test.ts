@@ -177,4 +177,29 @@ describe("openapiV3Document", () => {
     expect(Object.keys(lease.components.schemas)).toContain("io.k8s.api.coordination.v1.Lease");
     expect(Object.keys(lease.components.schemas)).not.toContain("io.k8s.api.core.v1.PodSpec");
   });
+
+  test("openapiV3Document: a served kind without a schema gets a permissive one and no strategic merge", () => {
+    const chaos = makeResource("PodChaos", "podchaos", (r) => {
+      r.group = "chaos.kemu.io";
+      r.subresources = ["status"];
+    });
+    const d = openapiV3Document("apis/chaos.kemu.io/v1", [chaos]) as Doc;
+    const schema = d.components.schemas["io.kemu.chaos.v1.PodChaos"] as Record<string, unknown>;
+    expect(schema["x-kubernetes-preserve-unknown-fields"]).toBe(true);
+    expect(schema["x-kubernetes-group-version-kind"]).toEqual([
+      { group: "chaos.kemu.io", version: "v1", kind: "PodChaos" },
+    ]);
+    expect(d.components.schemas).toHaveProperty(["io.kemu.chaos.v1.PodChaosList"]);
+    const patches = operations(d, "patch");
+    expect(patches.map((p) => p.path)).toEqual([
+      "/apis/chaos.kemu.io/v1/namespaces/{namespace}/podchaos/{name}",
+      "/apis/chaos.kemu.io/v1/namespaces/{namespace}/podchaos/{name}/status",
+    ]);
+    for (const { op } of patches) {
+      expect(op.parameters?.some((p) => p.name === "fieldValidation")).toBe(true);
+      expect(Object.keys(op.requestBody?.content ?? {})).not.toContain(
+        "application/strategic-merge-patch+json",
+      );
+    }
+  });
 });

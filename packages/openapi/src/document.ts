@@ -22,10 +22,11 @@
 // Limitations vs Kubernetes: no protobuf content types; connect subresources (exec, attach,
 // portforward, proxy) are not described; subresources other than status, scale, ephemeralcontainers,
 // resize, eviction, binding and log are skipped; the description of a field that holds an object is its
-// type's description (client-node drops the field's own text).
+// type's description (client-node drops the field's own text); a served kind with no generated schema
+// is described like a custom resource without one (any fields, no strategic merge patch).
 
 import { createHash } from "node:crypto";
-import { SCALAR } from "./catalog.ts";
+import { PKG, SCALAR } from "./catalog.ts";
 import {
   deleteCollectionParams,
   deleteParams,
@@ -145,6 +146,8 @@ interface ResourceContext {
   op: (o: Omit<OperationInput, "tag" | "gvk"> & { gvk?: GVK }) => object;
   byGVK: Map<string, string>;
   definition: string;
+  /** Content types of PATCH: built-in kinds take strategic merge patch, kinds without a schema do not. */
+  patchTypes: string[];
   /** "/api/v1" or "/apis/<group>/<version>". */
   prefix: string;
   /** prefix, plus "/namespaces/{namespace}" for namespaced resources. */
@@ -186,7 +189,7 @@ const readWrite =
         action: "patch",
         gvk: target,
         params: patchParams,
-        patchBody: true,
+        patchTypes: c.patchTypes,
         responses: created(definition, false),
       }),
     };
@@ -233,7 +236,9 @@ const SUBRESOURCES: Record<string, SubresourceOps> = {
 // Builds one group-version document. Operations and their wording follow upstream's generated
 // documents (operationId, tags, x-kubernetes-action), which some clients use for display.
 function buildDocument(gv: { group: string; version: string }, served: ServedResource[]): object {
-  const { schemas, byGVK } = catalog();
+  const { schemas: published, byGVK: publishedGVKs } = catalog();
+  const schemas = { ...published };
+  const byGVK = new Map(publishedGVKs);
   const prefix = `/${groupVersionPath(gv.group, gv.version)}`;
   const gvId = groupVersionId(gv.group, gv.version);
   const tag = `${gv.group === "" ? "core" : (gv.group.split(".")[0] as string)}_${gv.version}`;
@@ -243,8 +248,7 @@ function buildDocument(gv: { group: string; version: string }, served: ServedRes
   };
 
   for (const r of served) {
-    const definition = byGVK.get(gvkKey(r.group, r.version, r.kind));
-    if (!definition) continue;
+    const definition = byGVK.get(gvkKey(r.group, r.version, r.kind)) ?? addOpaqueSchemas(r, schemas, byGVK);
     const common = r.namespaced ? [namespaceParam, prettyParam] : [prettyParam];
     const scope = r.namespaced ? "Namespaced" : "";
     const c: ResourceContext = {
@@ -253,6 +257,7 @@ function buildDocument(gv: { group: string; version: string }, served: ServedRes
       op: (o) => operation({ tag, gvk: sameKind(r), ...o }),
       byGVK,
       definition,
+      patchTypes: published[definition] ? PATCH_TYPES : CUSTOM_PATCH_TYPES,
       prefix,
       base: r.namespaced ? `${prefix}/namespaces/{namespace}` : prefix,
       common,
@@ -352,7 +357,7 @@ function itemPath(c: ResourceContext): PathItem {
       description: `partially update the specified ${r.kind}`,
       action: "patch",
       params: patchParams,
-      patchBody: true,
+      patchTypes: c.patchTypes,
       responses: created(definition, false),
     });
   if (r.verbs.includes("delete"))
@@ -405,6 +410,43 @@ function watchPaths(c: ResourceContext, gvId: string): [string, PathItem][] {
   return paths;
 }
 
+// A served kind with no generated schema (a kemu-specific kind) is described the way kube-apiserver
+// describes a custom resource without a structural schema: any fields are accepted, PATCH offers no
+// strategic merge (so kubectl apply falls back to a JSON merge patch), and explain shows the envelope.
+// Without its operations kubectl could not find fieldValidation support and would fail apply.
+function addOpaqueSchemas(
+  r: ServedResource,
+  schemas: Record<string, Schema>,
+  byGVK: Map<string, string>,
+): string {
+  const base = r.group === "" ? PKG.core : r.group.split(".").reverse().join(".");
+  const name = `${base}.${r.version}.${r.kind}`;
+  const envelope = schemas[`${PKG.core}.Pod`]?.properties ?? {};
+  const typeMeta = { apiVersion: envelope.apiVersion ?? {}, kind: envelope.kind ?? {} };
+  const gvk = (kind: string) => [{ group: r.group, version: r.version, kind }];
+  schemas[name] = {
+    description: `${r.kind} is served by kemu without a published schema; its fields are not described or checked.`,
+    type: "object",
+    properties: { ...typeMeta, metadata: { $ref: `${REF_PREFIX}${PKG.meta}.ObjectMeta` } },
+    "x-kubernetes-preserve-unknown-fields": true,
+    "x-kubernetes-group-version-kind": gvk(r.kind),
+  };
+  schemas[`${name}List`] = {
+    description: `${r.kind}List is a list of ${r.kind}.`,
+    type: "object",
+    properties: {
+      ...typeMeta,
+      items: { type: "array", items: { $ref: REF_PREFIX + name } },
+      metadata: { $ref: `${REF_PREFIX}${PKG.meta}.ListMeta` },
+    },
+    required: ["items"],
+    "x-kubernetes-group-version-kind": gvk(`${r.kind}List`),
+  };
+  byGVK.set(gvkKey(r.group, r.version, r.kind), name);
+  byGVK.set(gvkKey(r.group, r.version, `${r.kind}List`), `${name}List`);
+  return name;
+}
+
 interface OperationInput {
   id: string;
   description: string;
@@ -413,7 +455,7 @@ interface OperationInput {
   gvk: GVK;
   params?: Parameter[];
   body?: string;
-  patchBody?: boolean;
+  patchTypes?: string[];
   responses: Record<string, object>;
 }
 
@@ -421,18 +463,18 @@ const JSON_TYPES = ["application/json", "application/yaml"];
 const LIST_TYPES = [...JSON_TYPES, "application/json;stream=watch"];
 const WATCH_TYPES = ["application/json", "application/json;stream=watch"];
 // kubectl apply only computes a strategic merge patch from openapi v3 when the PATCH operation offers it.
-const PATCH_TYPES = [
+const CUSTOM_PATCH_TYPES = [
   "application/apply-patch+yaml",
   "application/json-patch+json",
   "application/merge-patch+json",
-  "application/strategic-merge-patch+json",
 ];
+const PATCH_TYPES = [...CUSTOM_PATCH_TYPES, "application/strategic-merge-patch+json"];
 
 function operation(o: OperationInput): object {
   const op: Record<string, unknown> = { tags: [o.tag], description: o.description, operationId: o.id };
   if (o.params && o.params.length > 0) op.parameters = o.params;
   if (o.body) op.requestBody = { content: content(o.body, JSON_TYPES), required: true };
-  if (o.patchBody) op.requestBody = { content: content(SCALAR.patch, PATCH_TYPES), required: true };
+  if (o.patchTypes) op.requestBody = { content: content(SCALAR.patch, o.patchTypes), required: true };
   op.responses = { ...o.responses, "401": { description: "Unauthorized" } };
   op["x-kubernetes-action"] = o.action;
   op["x-kubernetes-group-version-kind"] = { group: o.gvk.group, version: o.gvk.version, kind: o.gvk.kind };

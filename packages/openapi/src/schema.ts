@@ -27,6 +27,7 @@ export interface Schema {
   "x-kubernetes-patch-strategy"?: string;
   "x-kubernetes-patch-merge-key"?: string;
   "x-kubernetes-int-or-string"?: boolean;
+  "x-kubernetes-preserve-unknown-fields"?: boolean;
 }
 
 /** The generated file: component schemas keyed by upstream definition name. */

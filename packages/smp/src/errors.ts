@@ -39,27 +39,37 @@ export class SmpError extends Error {
 }
 
 // The sentinel errors of k8s.io/apimachinery/pkg/util/mergepatch/errors.go.
+/** mergepatch.ErrBadJSONDoc. */
 export const errBadJSONDoc = (): SmpError => new SmpError("BadRequest", "invalid JSON document");
-export const errNoListOfLists = (): SmpError => new SmpError("Unprocessable", "lists of lists are not supported");
+/** mergepatch.ErrNoListOfLists; kube-apiserver answers it with 422. */
+export const errNoListOfLists = (): SmpError =>
+  new SmpError("Unprocessable", "lists of lists are not supported");
+/** mergepatch.ErrBadPatchFormatForPrimitiveList. */
 export const errBadPatchFormatForPrimitiveList = (): SmpError =>
   new SmpError("BadRequest", "invalid patch format of primitive list");
+/** mergepatch.ErrBadPatchFormatForRetainKeys. */
 export const errBadPatchFormatForRetainKeys = (): SmpError =>
   new SmpError("BadRequest", "invalid patch format of retainKeys");
+/** mergepatch.ErrBadPatchFormatForSetElementOrderList. */
 export const errBadPatchFormatForSetElementOrderList = (): SmpError =>
   new SmpError("BadRequest", "invalid patch format of setElementOrder list");
 
+/** mergepatch.ErrNoMergeKey: a list item without the declared merge key. */
 export function errNoMergeKey(m: unknown, key: string): SmpError {
   return new SmpError("Internal", `map: ${goV(m)} does not contain declared merge key: ${key}`);
 }
 
+/** mergepatch.ErrBadArgType: a value of the wrong JSON type where a list or map is needed. */
 export function errBadArgType(expected: string, actual: unknown): SmpError {
   return new SmpError("Internal", `expected a ${expected}, but received a ${goTypeNameS(actual)}`);
 }
 
+/** mergepatch.ErrBadPatchType: a `$patch` value that is not allowed there. */
 export function errBadPatchType(patchType: unknown, m: unknown): SmpError {
   return new SmpError("Internal", `unknown patch type: ${goS(patchType)} in map: ${goV(m)}`);
 }
 
+/** Any other failure: upstream returns a plain Go error, which kube-apiserver answers with 500. */
 export function internal(message: string): SmpError {
   return new SmpError("Internal", message);
 }

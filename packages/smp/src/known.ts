@@ -44,7 +44,11 @@ export const KNOWN_PATCH_META: Readonly<Record<string, Readonly<Record<string, K
     managedFields: {},
   },
 
-  [`${CORE}Pod`]: { metadata: { type: OBJECT_META }, spec: { type: `${CORE}PodSpec` }, status: { type: `${CORE}PodStatus` } },
+  [`${CORE}Pod`]: {
+    metadata: { type: OBJECT_META },
+    spec: { type: `${CORE}PodSpec` },
+    status: { type: `${CORE}PodStatus` },
+  },
   [`${CORE}PodTemplateSpec`]: { metadata: { type: OBJECT_META }, spec: { type: `${CORE}PodSpec` } },
   [`${CORE}PodSpec`]: {
     volumes: { patchStrategy: "merge,retainKeys", patchMergeKey: "name" },

@@ -29,6 +29,11 @@
 //   lists) keeps any directive keys inside it, as upstream does. kube-apiserver's typed
 //   decode afterwards drops them (or reports them as unknown fields under strict field
 //   validation), so the caller's structural schema must do the same.
+// - Upstream mutates Go slices in place, and a caller still holding the live list sees the
+//   change (see GoSlice and mergeScalars). We model that with the power-of-two capacity a
+//   decoder leaves; kube-apiserver's real capacities depend on its conversion code, so where
+//   it matters (the live list holds duplicates, or one `$setElementOrder` patch deletes and
+//   adds items next to server-only items) the order of items may differ from a real server.
 // - Error texts are those of Kubernetes 1.32 (later releases lower-case "The order in patch
 //   list"). Custom resources are out of scope: kube-apiserver refuses strategic merge patch
 //   for them with 415, which is the caller's check.
@@ -67,7 +72,11 @@ const MAP_TYPE = "map[string]interface {}";
 const SLICE_TYPE = "[]interface {}";
 
 /** Applies a strategic merge patch to original and returns a new object; never mutates its inputs. Throws SmpError on a bad patch. */
-export function strategicMergePatch(original: object, patch: unknown, schema: PatchSchema | undefined): object {
+export function strategicMergePatch(
+  original: object,
+  patch: unknown,
+  schema: PatchSchema | undefined,
+): object {
   if (!isMap(original as Json)) throw new TypeError("strategicMergePatch: original must be a JSON object");
   // kube-apiserver decodes the body into a Go map: JSON null leaves the map nil, which patches nothing.
   if (patch === null) return clone(original as Json) as JsonObject;
@@ -105,7 +114,8 @@ function get(o: JsonObject, key: string): Json | undefined {
 
 // A plain assignment to "__proto__" would change the prototype instead of adding a key.
 function set(o: JsonObject, key: string, v: Json): void {
-  if (key === "__proto__") Object.defineProperty(o, key, { value: v, writable: true, enumerable: true, configurable: true });
+  if (key === "__proto__")
+    Object.defineProperty(o, key, { value: v, writable: true, enumerable: true, configurable: true });
   else o[key] = v;
 }
 
@@ -141,7 +151,8 @@ function scalarEqual(a: Json | undefined, b: Json | undefined): boolean {
 
 // A key for a Go map[interface{}] holding scalars; maps and slices make Go panic.
 function hashKey(v: Json): string {
-  if (typeof v === "object" && v !== null) throw internal(`runtime error: hash of unhashable type ${typeOf(v)}`);
+  if (typeof v === "object" && v !== null)
+    throw internal(`runtime error: hash of unhashable type ${typeOf(v)}`);
   return `${typeOf(v)}:${String(v)}`;
 }
 
@@ -322,7 +333,11 @@ function applyRetainKeysDirective(original: JsonObject, patch: JsonObject): void
 
 // Merges each `$setElementOrder/<f>` with its list `<f>` and orders the result:
 // $setElementOrder first, then the patch list, then the live list.
-function mergePatchIntoOriginal(original: JsonObject, patch: JsonObject, schema: PatchSchema | undefined): void {
+function mergePatchIntoOriginal(
+  original: JsonObject,
+  patch: JsonObject,
+  schema: PatchSchema | undefined,
+): void {
   for (const key of Object.keys(patch)) {
     if (!key.startsWith(SET_ELEMENT_ORDER_PREFIX)) continue;
     const setElementOrder = patch[key] ?? null;
@@ -434,25 +449,71 @@ function mergeSlice(
   const kind = sliceElementType(original, patch);
 
   let merged: Json[];
+  let serverOrder = original;
   if (kind !== MAP_TYPE) {
     if (isDeleteList) return deleteFromSlice(original, patch);
     merged = mergeScalars(original, patch);
   } else {
     if (mergeKey === "") throw internal("cannot merge lists without merge key for struct");
-    [original, patch] = mergeSliceWithSpecialElements(original, patch, mergeKey);
-    merged = mergeSliceWithoutSpecialElements(original, patch, mergeKey, schema);
+    const live = goSlice(original);
+    const [afterSpecial, plainPatch] = mergeSliceWithSpecialElements(live, patch, mergeKey);
+    serverOrder = goView(afterSpecial);
+    merged = goView(mergeSliceWithoutSpecialElements(afterSpecial, plainPatch, mergeKey, schema));
+    patch = plainPatch;
+    // What the caller's view of the live list now shows (see GoSlice).
+    for (let i = 0; i < original.length; i++) original[i] = live.arr[i] ?? null;
   }
 
   const [patchItems, serverOnlyItems] =
     mergeKey === ""
       ? partitionPrimitivesByPresentInList(merged, patch)
       : partitionMapsByPresentInList(merged, patch, mergeKey);
-  return normalizeElementOrder(patchItems, serverOnlyItems, patch, original, mergeKey, kind);
+  return normalizeElementOrder(patchItems, serverOnlyItems, patch, serverOrder, mergeKey, kind);
+}
+
+// A Go slice: a window of len items on a backing array with room for cap. Upstream deletes
+// from and appends to the live list in place, so a caller still holding the live list (the
+// $setElementOrder code, which then uses it as the reference order) sees the tail shifted
+// left over deleted items and overwritten by appended ones, as far as the capacity reaches.
+// We model that, assuming the capacity a list gets when decoded one append at a time (a
+// power of two), which is what kubectl's and kube-apiserver's decoders leave for most lists.
+interface GoSlice {
+  arr: Json[];
+  len: number;
+  cap: number;
+}
+
+function goSlice(items: Json[]): GoSlice {
+  return { arr: [...items], len: items.length, cap: goAppendCapacity(items.length) };
+}
+
+function goView(s: GoSlice): Json[] {
+  return s.arr.slice(0, s.len);
+}
+
+function goAppend(s: GoSlice, v: Json): GoSlice {
+  if (s.len < s.cap) {
+    s.arr[s.len] = v;
+    return { arr: s.arr, len: s.len + 1, cap: s.cap };
+  }
+  const arr = s.arr.slice(0, s.len);
+  arr.push(v);
+  return { arr, len: s.len + 1, cap: Math.max(1, s.cap * 2) };
+}
+
+// append(s[:i], s[i+1:]...): the tail moves left inside the same backing array.
+function goRemoveAt(s: GoSlice, i: number): GoSlice {
+  s.arr.copyWithin(i, i + 1, s.len);
+  return { arr: s.arr, len: s.len - 1, cap: s.cap };
 }
 
 // Applies the `$patch` items of a merge list: delete removes matching items, replace makes
-// the rest of the patch list the whole list. Returns [original, patch without those items].
-function mergeSliceWithSpecialElements(original: Json[], patch: Json[], mergeKey: string): [Json[], Json[]] {
+// the rest of the patch list the whole list. Returns [live list, patch without those items].
+function mergeSliceWithSpecialElements(
+  original: GoSlice,
+  patch: Json[],
+  mergeKey: string,
+): [GoSlice, Json[]] {
   const plain: Json[] = [];
   let replace = false;
   for (const v of patch) {
@@ -474,35 +535,33 @@ function mergeSliceWithSpecialElements(original: Json[], patch: Json[], mergeKey
       throw errBadPatchType(patchType, item);
     }
   }
-  if (replace) return [plain, []];
+  if (replace) return [goSlice(plain), []];
   return [original, plain];
 }
 
-function deleteMatchingEntries(original: Json[], mergeKey: string, mergeValue: Json): Json[] {
-  const out = [...original];
+function deleteMatchingEntries(original: GoSlice, mergeKey: string, mergeValue: Json): GoSlice {
   for (;;) {
-    const found = findMapInSliceBasedOnKeyValue(out, mergeKey, mergeValue);
-    if (found < 0) return out;
-    out.splice(found, 1);
+    const found = findMapInSliceBasedOnKeyValue(goView(original), mergeKey, mergeValue);
+    if (found < 0) return original;
+    original = goRemoveAt(original, found);
   }
 }
 
-// Merges patch items into the original items with the same key; the others are appended.
+// Merges patch items into the live items with the same key; the others are appended.
 function mergeSliceWithoutSpecialElements(
-  original: Json[],
+  original: GoSlice,
   patch: Json[],
   mergeKey: string,
   schema: PatchSchema | undefined,
-): Json[] {
-  const out = [...original];
+): GoSlice {
   for (const v of patch) {
     const item = v as JsonObject;
     if (!has(item, mergeKey)) throw errNoMergeKey(item, mergeKey);
-    const found = findMapInSliceBasedOnKeyValue(out, mergeKey, item[mergeKey] ?? null);
-    if (found >= 0) out[found] = mergeMap(out[found] as JsonObject, item, schema);
-    else out.push(v);
+    const found = findMapInSliceBasedOnKeyValue(goView(original), mergeKey, item[mergeKey] ?? null);
+    if (found >= 0) original.arr[found] = mergeMap(original.arr[found] as JsonObject, item, schema);
+    else original = goAppend(original, v);
   }
-  return out;
+  return original;
 }
 
 function deleteFromSlice(current: Json[], toDelete: Json[]): Json[] {
@@ -618,15 +677,116 @@ function normalizeSliceOrder(toSort: Json[], order: Json[], mergeKey: string, ki
     validateMergeKeyInLists(mergeKey, toSort, order);
     [items, toDelete] = extractToDeleteItems(toSort);
   }
-  // Upstream's comparator says "less" for any pair it cannot place; every item is placed
-  // in the cases that reach here, so a stable sort by position is the same.
-  const ranked = items.map((item, i) => ({ item, i, at: index(order, item, mergeKey, kind) }));
-  ranked.sort((a, b) => {
-    const ra = a.at < 0 ? Number.POSITIVE_INFINITY : a.at;
-    const rb = b.at < 0 ? Number.POSITIVE_INFINITY : b.at;
-    return ra === rb ? a.i - b.i : ra - rb;
+  // Upstream's comparator calls any pair it cannot place "less", which is not a consistent
+  // order, so the result depends on the sort algorithm: we run Go's own.
+  const sorted = [...items];
+  const at = (i: number): number => index(order, sorted[i] ?? null, mergeKey, kind);
+  goSliceStable(sorted, (i, j) => {
+    const ii = at(i);
+    if (ii < 0) return true;
+    const ij = at(j);
+    return ij < 0 || ii < ij;
   });
-  return [...ranked.map((r) => r.item), ...toDelete];
+  return [...sorted, ...toDelete];
+}
+
+// Go's sort.SliceStable (insertion sort on blocks of 20, then SymMerge), step for step.
+function goSliceStable(data: Json[], less: (i: number, j: number) => boolean): void {
+  const swap = (i: number, j: number): void => {
+    const t = data[i] ?? null;
+    data[i] = data[j] ?? null;
+    data[j] = t;
+  };
+  const insertionSort = (a: number, b: number): void => {
+    for (let i = a + 1; i < b; i++) {
+      for (let j = i; j > a && less(j, j - 1); j--) swap(j, j - 1);
+    }
+  };
+  const swapRange = (a: number, b: number, n: number): void => {
+    for (let i = 0; i < n; i++) swap(a + i, b + i);
+  };
+  const rotate = (a: number, m: number, b: number): void => {
+    let i = m - a;
+    let j = b - m;
+    while (i !== j) {
+      if (i > j) {
+        swapRange(m - i, m, j);
+        i -= j;
+      } else {
+        swapRange(m - i, m + j - i, i);
+        j -= i;
+      }
+    }
+    swapRange(m - i, m, i);
+  };
+  const symMerge = (a: number, m: number, b: number): void => {
+    if (m - a === 1) {
+      let i = m;
+      let j = b;
+      while (i < j) {
+        const h = (i + j) >>> 1;
+        if (less(h, a)) i = h + 1;
+        else j = h;
+      }
+      for (let k = a; k < i - 1; k++) swap(k, k + 1);
+      return;
+    }
+    if (b - m === 1) {
+      let i = a;
+      let j = m;
+      while (i < j) {
+        const h = (i + j) >>> 1;
+        if (!less(m, h)) i = h + 1;
+        else j = h;
+      }
+      for (let k = m; k > i; k--) swap(k, k - 1);
+      return;
+    }
+    const mid = (a + b) >>> 1;
+    const n = mid + m;
+    let start: number;
+    let r: number;
+    if (m > mid) {
+      start = n - b;
+      r = mid;
+    } else {
+      start = a;
+      r = m;
+    }
+    const p = n - 1;
+    while (start < r) {
+      const c = (start + r) >>> 1;
+      if (!less(p - c, c)) start = c + 1;
+      else r = c;
+    }
+    const end = n - start;
+    if (start < m && m < end) rotate(start, m, end);
+    if (a < start && start < mid) symMerge(a, start, mid);
+    if (mid < end && end < b) symMerge(mid, end, b);
+  };
+
+  const n = data.length;
+  let blockSize = 20;
+  let a = 0;
+  let b = blockSize;
+  while (b <= n) {
+    insertionSort(a, b);
+    a = b;
+    b += blockSize;
+  }
+  insertionSort(a, n);
+  while (blockSize < n) {
+    a = 0;
+    b = 2 * blockSize;
+    while (b <= n) {
+      symMerge(a, a + blockSize, b);
+      a = b;
+      b += 2 * blockSize;
+    }
+    const m = a + blockSize;
+    if (m < n) symMerge(a, m, n);
+    blockSize *= 2;
+  }
 }
 
 function validateMergeKeyInLists(mergeKey: string, ...lists: Json[][]): void {
@@ -649,7 +809,13 @@ function extractToDeleteItems(list: Json[]): [Json[], Json[]] {
   return [nonDelete, toDelete];
 }
 
-function mergeSortedSlice(left: Json[], right: Json[], serverOrder: Json[], mergeKey: string, kind: string): Json[] {
+function mergeSortedSlice(
+  left: Json[],
+  right: Json[],
+  serverOrder: Json[],
+  mergeKey: string,
+  kind: string,
+): Json[] {
   const out: Json[] = [];
   let i = 0;
   let j = 0;
@@ -671,7 +837,8 @@ function mergeSortedSlice(left: Json[], right: Json[], serverOrder: Json[], merg
 
 // The position of val in list: by merge key value for maps, by value for scalars.
 function index(list: Json[], val: Json, mergeKey: string, kind: string): number {
-  const key = (item: Json): Json => (kind === MAP_TYPE ? (isMap(item) ? (get(item, mergeKey) ?? null) : null) : item);
+  const key = (item: Json): Json =>
+    kind === MAP_TYPE ? (isMap(item) ? (get(item, mergeKey) ?? null) : null) : item;
   const want = key(val);
   for (let i = 0; i < list.length; i++) {
     if (scalarEqual(want, key(list[i] ?? null))) return i;

@@ -14,7 +14,8 @@ function validateConfigMapContent(cm: ConfigMap): FieldError[] {
   let total = 0;
   for (const k of sortedKeys(cm.data)) {
     errs.push(...isConfigMapKey(k).map((m) => invalid(`data[${k}]`, k, m)));
-    if (cm.binaryData && k in cm.binaryData) errs.push(invalid(`data[${k}]`, k, "duplicate of key present in binaryData"));
+    if (cm.binaryData && k in cm.binaryData)
+      errs.push(invalid(`data[${k}]`, k, "duplicate of key present in binaryData"));
     total += byteLength(cm.data?.[k] ?? "");
   }
   for (const k of sortedKeys(cm.binaryData)) {

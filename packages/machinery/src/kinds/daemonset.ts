@@ -8,7 +8,12 @@
 import { invalid, notSupported, required } from "../errors.ts";
 import type { FieldError } from "../errors.ts";
 import { GoRepr } from "../gofmt.ts";
-import { validateLabelSelector, validateNonnegative, validateObjectMeta, validateObjectMetaUpdate } from "../meta.ts";
+import {
+  validateLabelSelector,
+  validateNonnegative,
+  validateObjectMeta,
+  validateObjectMetaUpdate,
+} from "../meta.ts";
 import { nameIsDNSSubdomain } from "../names.ts";
 import type { Workload } from "../types.ts";
 import type { KindHandler, Operation } from "./handler.ts";
@@ -34,9 +39,15 @@ function defaultDaemonSet(ds: Workload, _op: Operation): void {
     if (ru.maxUnavailable === undefined || ru.maxUnavailable === null) ru.maxUnavailable = 1;
     if (ru.maxSurge === undefined || ru.maxSurge === null) ru.maxSurge = 0;
   }
-  if (spec.revisionHistoryLimit === undefined || spec.revisionHistoryLimit === null) spec.revisionHistoryLimit = 10;
+  if (spec.revisionHistoryLimit === undefined || spec.revisionHistoryLimit === null)
+    spec.revisionHistoryLimit = 10;
   defaultPodTemplate((spec.template ??= {}));
-  ds.status ??= { currentNumberScheduled: 0, desiredNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0 };
+  ds.status ??= {
+    currentNumberScheduled: 0,
+    desiredNumberScheduled: 0,
+    numberMisscheduled: 0,
+    numberReady: 0,
+  };
 }
 
 function validateUpdateStrategy(ds: Workload): FieldError[] {
@@ -50,8 +61,12 @@ function validateUpdateStrategy(ds: Workload): FieldError[] {
       if (!ru) return [required(`${field}.rollingUpdate`)];
       const p = `${field}.rollingUpdate`;
       const errs: FieldError[] = [];
-      const hasUnavailable = ru.maxUnavailable !== undefined && ru.maxUnavailable !== null && intOrPercentValue(ru.maxUnavailable) !== 0;
-      const hasSurge = ru.maxSurge !== undefined && ru.maxSurge !== null && intOrPercentValue(ru.maxSurge) !== 0;
+      const hasUnavailable =
+        ru.maxUnavailable !== undefined &&
+        ru.maxUnavailable !== null &&
+        intOrPercentValue(ru.maxUnavailable) !== 0;
+      const hasSurge =
+        ru.maxSurge !== undefined && ru.maxSurge !== null && intOrPercentValue(ru.maxSurge) !== 0;
       if (hasUnavailable) {
         errs.push(...validatePositiveIntOrPercent(ru.maxUnavailable, `${p}.maxUnavailable`));
         errs.push(...validateNotMoreThan100Percent(ru.maxUnavailable, `${p}.maxUnavailable`));
@@ -61,7 +76,13 @@ function validateUpdateStrategy(ds: Workload): FieldError[] {
         errs.push(...validateNotMoreThan100Percent(ru.maxSurge, `${p}.maxSurge`));
       }
       if (hasUnavailable && hasSurge) {
-        errs.push(invalid(`${p}.maxSurge`, new GoRepr(String(ru.maxSurge)), "may not be set when maxUnavailable is non-zero"));
+        errs.push(
+          invalid(
+            `${p}.maxSurge`,
+            new GoRepr(String(ru.maxSurge)),
+            "may not be set when maxUnavailable is non-zero",
+          ),
+        );
       } else if (!hasUnavailable && !hasSurge) {
         errs.push(required(`${p}.maxUnavailable`, "cannot be 0 when maxSurge is 0"));
       }
@@ -71,7 +92,9 @@ function validateUpdateStrategy(ds: Workload): FieldError[] {
       return [
         notSupported(
           field,
-          new GoRepr(`apps.DaemonSetUpdateStrategy{Type:"${s.type ?? ""}", RollingUpdate:(*apps.RollingUpdateDaemonSet)(nil)}`),
+          new GoRepr(
+            `apps.DaemonSetUpdateStrategy{Type:"${s.type ?? ""}", RollingUpdate:(*apps.RollingUpdateDaemonSet)(nil)}`,
+          ),
           ["RollingUpdate", "OnDelete"],
         ),
       ];
@@ -84,7 +107,11 @@ function validateDaemonSetSpec(ds: Workload): FieldError[] {
   const selector = selectorOrUndefined(spec.selector);
   if (selector && !selector.matches(spec.template?.metadata?.labels ?? undefined)) {
     errs.push(
-      invalid("spec.template.metadata.labels", shownLabels(spec.template?.metadata?.labels), "`selector` does not match template `labels`"),
+      invalid(
+        "spec.template.metadata.labels",
+        shownLabels(spec.template?.metadata?.labels),
+        "`selector` does not match template `labels`",
+      ),
     );
   }
   const sel = spec.selector;
@@ -93,11 +120,19 @@ function validateDaemonSetSpec(ds: Workload): FieldError[] {
   }
   errs.push(...validatePodTemplateSpec(spec.template, "spec.template"));
   if ((spec.template?.spec?.restartPolicy ?? "") !== "Always") {
-    errs.push(notSupported("spec.template.spec.restartPolicy", spec.template?.spec?.restartPolicy ?? "", ["Always"]));
+    errs.push(
+      notSupported("spec.template.spec.restartPolicy", spec.template?.spec?.restartPolicy ?? "", ["Always"]),
+    );
   }
   const ads = spec.template?.spec?.activeDeadlineSeconds;
   if (ads !== undefined && ads !== null) {
-    errs.push(invalid("spec.template.spec.activeDeadlineSeconds", ads, "activeDeadlineSeconds in DaemonSet is not Supported"));
+    errs.push(
+      invalid(
+        "spec.template.spec.activeDeadlineSeconds",
+        ads,
+        "activeDeadlineSeconds in DaemonSet is not Supported",
+      ),
+    );
   }
   errs.push(...validateNonnegative(spec.minReadySeconds ?? 0, "spec.minReadySeconds"));
   errs.push(...validateNonnegative(spec.templateGeneration ?? 0, "spec.templateGeneration"));
@@ -109,10 +144,13 @@ function validateDaemonSetSpec(ds: Workload): FieldError[] {
 }
 
 function validateDaemonSet(ds: Workload, old?: Workload): FieldError[] {
-  if (!old) return [...validateObjectMeta(ds.metadata, true, nameIsDNSSubdomain), ...validateDaemonSetSpec(ds)];
+  if (!old)
+    return [...validateObjectMeta(ds.metadata, true, nameIsDNSSubdomain), ...validateDaemonSetSpec(ds)];
   const errs = validateObjectMetaUpdate(ds.metadata, old.metadata);
   if ((ds.spec?.templateGeneration ?? 0) < (old.spec?.templateGeneration ?? 0)) {
-    errs.push(invalid("spec.templateGeneration", ds.spec?.templateGeneration ?? 0, "must not be decremented"));
+    errs.push(
+      invalid("spec.templateGeneration", ds.spec?.templateGeneration ?? 0, "must not be decremented"),
+    );
   }
   errs.push(...validateDaemonSetSpec(ds));
   errs.push(...validateSelectorImmutable(ds.spec?.selector, old.spec?.selector));

@@ -35,9 +35,11 @@ function defaultDeployment(d: Workload, _op: Operation): void {
     if (ru.maxUnavailable === undefined || ru.maxUnavailable === null) ru.maxUnavailable = "25%";
     if (ru.maxSurge === undefined || ru.maxSurge === null) ru.maxSurge = "25%";
   }
-  if (spec.revisionHistoryLimit === undefined || spec.revisionHistoryLimit === null) spec.revisionHistoryLimit = 10;
-  if (spec.progressDeadlineSeconds === undefined || spec.progressDeadlineSeconds === null) spec.progressDeadlineSeconds = 600;
-  defaultPodTemplate(spec.template ??= {});
+  if (spec.revisionHistoryLimit === undefined || spec.revisionHistoryLimit === null)
+    spec.revisionHistoryLimit = 10;
+  if (spec.progressDeadlineSeconds === undefined || spec.progressDeadlineSeconds === null)
+    spec.progressDeadlineSeconds = 600;
+  defaultPodTemplate((spec.template ??= {}));
   d.status ??= {};
 }
 
@@ -46,7 +48,14 @@ function validateStrategy(d: Workload): FieldError[] {
   const field = "spec.strategy";
   switch (s.type) {
     case "Recreate":
-      return s.rollingUpdate ? [forbidden(child(field, "rollingUpdate"), "may not be specified when strategy `type` is 'Recreate'")] : [];
+      return s.rollingUpdate
+        ? [
+            forbidden(
+              child(field, "rollingUpdate"),
+              "may not be specified when strategy `type` is 'Recreate'",
+            ),
+          ]
+        : [];
     case "RollingUpdate": {
       const ru = s.rollingUpdate;
       if (!ru) return [required(child(field, "rollingUpdate"), "this should be defaulted and never be nil")];
@@ -56,7 +65,13 @@ function validateStrategy(d: Workload): FieldError[] {
         ...validatePositiveIntOrPercent(ru.maxSurge, child(p, "maxSurge")),
       ];
       if (intOrPercentValue(ru.maxUnavailable) === 0 && intOrPercentValue(ru.maxSurge) === 0) {
-        errs.push(invalid(child(p, "maxUnavailable"), new GoRepr(String(ru.maxUnavailable ?? 0)), "may not be 0 when `maxSurge` is 0"));
+        errs.push(
+          invalid(
+            child(p, "maxUnavailable"),
+            new GoRepr(String(ru.maxUnavailable ?? 0)),
+            "may not be 0 when `maxSurge` is 0",
+          ),
+        );
       }
       errs.push(...validateNotMoreThan100Percent(ru.maxUnavailable, child(p, "maxUnavailable")));
       return errs;
@@ -65,7 +80,9 @@ function validateStrategy(d: Workload): FieldError[] {
       return [
         notSupported(
           field,
-          new GoRepr(`apps.DeploymentStrategy{Type:"${s.type ?? ""}", RollingUpdate:(*apps.RollingUpdateDeployment)(nil)}`),
+          new GoRepr(
+            `apps.DeploymentStrategy{Type:"${s.type ?? ""}", RollingUpdate:(*apps.RollingUpdateDeployment)(nil)}`,
+          ),
           ["Recreate", "RollingUpdate"],
         ),
       ];
@@ -76,7 +93,9 @@ function validateStrategy(d: Workload): FieldError[] {
 function validateDeploymentSpec(d: Workload): FieldError[] {
   const spec = d.spec ?? {};
   const errs = validateNonnegative(spec.replicas ?? 0, "spec.replicas");
-  errs.push(...validateRequiredSelector(spec.selector, "spec.selector", "empty selector is invalid for deployment"));
+  errs.push(
+    ...validateRequiredSelector(spec.selector, "spec.selector", "empty selector is invalid for deployment"),
+  );
   const selector = selectorOrUndefined(spec.selector);
   if (!selector) errs.push(invalid("spec.selector", shownSelector(spec.selector), "invalid label selector"));
   else errs.push(...validateTemplateForController(spec.template, selector, "spec.template", "ReplicaSet"));
@@ -88,14 +107,21 @@ function validateDeploymentSpec(d: Workload): FieldError[] {
   if (spec.progressDeadlineSeconds !== undefined && spec.progressDeadlineSeconds !== null) {
     errs.push(...validateNonnegative(spec.progressDeadlineSeconds, "spec.progressDeadlineSeconds"));
     if (spec.progressDeadlineSeconds <= (spec.minReadySeconds ?? 0)) {
-      errs.push(invalid("spec.progressDeadlineSeconds", spec.progressDeadlineSeconds, "must be greater than minReadySeconds"));
+      errs.push(
+        invalid(
+          "spec.progressDeadlineSeconds",
+          spec.progressDeadlineSeconds,
+          "must be greater than minReadySeconds",
+        ),
+      );
     }
   }
   return errs;
 }
 
 function validateDeployment(d: Workload, old?: Workload): FieldError[] {
-  if (!old) return [...validateObjectMeta(d.metadata, true, nameIsDNSSubdomain), ...validateDeploymentSpec(d)];
+  if (!old)
+    return [...validateObjectMeta(d.metadata, true, nameIsDNSSubdomain), ...validateDeploymentSpec(d)];
   return [
     ...validateObjectMetaUpdate(d.metadata, old.metadata),
     ...validateDeploymentSpec(d),

@@ -4,7 +4,13 @@
 import { required } from "../errors.ts";
 import type { FieldError } from "../errors.ts";
 import { invalid } from "../errors.ts";
-import { validateDNS1123Label, validateEnum, validateObjectMeta, validateObjectMetaUpdate, validateQualifiedName } from "../meta.ts";
+import {
+  validateDNS1123Label,
+  validateEnum,
+  validateObjectMeta,
+  validateObjectMetaUpdate,
+  validateQualifiedName,
+} from "../meta.ts";
 import { isValidIP, isValidPortNum, nameIsDNSSubdomain } from "../names.ts";
 import type { EndpointAddress, Endpoints } from "../types.ts";
 import type { KindHandler, Operation } from "./handler.ts";
@@ -35,7 +41,9 @@ function validateSubsets(ep: Endpoints): FieldError[] {
       errs.push(required(p, "must specify `addresses` or `notReadyAddresses`"));
     }
     (ss.addresses ?? []).forEach((a, j) => errs.push(...validateAddress(a, `${p}.addresses[${j}]`)));
-    (ss.notReadyAddresses ?? []).forEach((a, j) => errs.push(...validateAddress(a, `${p}.notReadyAddresses[${j}]`)));
+    (ss.notReadyAddresses ?? []).forEach((a, j) =>
+      errs.push(...validateAddress(a, `${p}.notReadyAddresses[${j}]`)),
+    );
     const ports = ss.ports ?? [];
     ports.forEach((port, j) => {
       const pp = `${p}.ports[${j}]`;

@@ -14,7 +14,13 @@ import {
   validateObjectMetaUpdate,
   validateQualifiedName,
 } from "../meta.ts";
-import { isDNS1123Label, isDNS1123Subdomain, isValidIPv4, isValidIPv6, nameIsDNSSubdomain } from "../names.ts";
+import {
+  isDNS1123Label,
+  isDNS1123Subdomain,
+  isValidIPv4,
+  isValidIPv6,
+  nameIsDNSSubdomain,
+} from "../names.ts";
 import type { EndpointSlice } from "../types.ts";
 import type { KindHandler, Operation } from "./handler.ts";
 import { SUPPORTED_PORT_PROTOCOLS } from "./podspec.ts";
@@ -40,7 +46,8 @@ function validateFQDN(name: string, field: string): FieldError[] {
   const sub = isDNS1123Subdomain(n);
   if (sub.length > 0) return [invalid(field, n, sub.join(","))];
   const labels = n.split(".");
-  if (labels.length < 2) return [invalid(field, n, "should be a domain with at least two segments separated by dots")];
+  if (labels.length < 2)
+    return [invalid(field, n, "should be a domain with at least two segments separated by dots")];
   for (const l of labels) {
     const e = isDNS1123Label(l);
     if (e.length > 0) return [invalid(field, l, e.join(","))];
@@ -74,7 +81,8 @@ function validateSlice(slice: EndpointSlice): FieldError[] {
       const nodeName = ep.nodeName;
       errs.push(...nameIsDNSSubdomain(nodeName, false).map((m) => invalid(`${p}.nodeName`, nodeName, m)));
     }
-    if (ep.hostname !== undefined && ep.hostname !== null) errs.push(...validateDNS1123Label(ep.hostname, `${p}.hostname`));
+    if (ep.hostname !== undefined && ep.hostname !== null)
+      errs.push(...validateDNS1123Label(ep.hostname, `${p}.hostname`));
   });
   const ports = slice.ports ?? [];
   if (ports.length > MAX_PORTS) errs.push(tooMany("ports", ports.length, MAX_PORTS));

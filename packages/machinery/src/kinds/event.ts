@@ -49,10 +49,13 @@ function validateEvent(ev: Event, old?: Event): FieldError[] {
       errs.push(invalid("reportingInstance", "", `can have at most ${REPORTING_INSTANCE_LIMIT} characters`));
     }
     if (!ev.action) errs.push(required("action"));
-    if (byteLength(ev.action ?? "") > ACTION_LIMIT) errs.push(invalid("action", "", `can have at most ${ACTION_LIMIT} characters`));
+    if (byteLength(ev.action ?? "") > ACTION_LIMIT)
+      errs.push(invalid("action", "", `can have at most ${ACTION_LIMIT} characters`));
     if (!ev.reason) errs.push(required("reason"));
-    if (byteLength(ev.reason ?? "") > REASON_LIMIT) errs.push(invalid("reason", "", `can have at most ${REASON_LIMIT} characters`));
-    if (byteLength(ev.message ?? "") > NOTE_LIMIT) errs.push(invalid("message", "", `can have at most ${NOTE_LIMIT} characters`));
+    if (byteLength(ev.reason ?? "") > REASON_LIMIT)
+      errs.push(invalid("reason", "", `can have at most ${REASON_LIMIT} characters`));
+    if (byteLength(ev.message ?? "") > NOTE_LIMIT)
+      errs.push(invalid("message", "", `can have at most ${NOTE_LIMIT} characters`));
   }
   errs.push(...isDNS1123Subdomain(ns).map((m) => invalid("namespace", ns, m)));
   return errs;

@@ -9,7 +9,11 @@ import type { KindHandler, Operation } from "./handler.ts";
 function validateLeaseSpec(l: Lease): FieldError[] {
   const errs: FieldError[] = [];
   const spec = l.spec ?? {};
-  if (spec.leaseDurationSeconds !== undefined && spec.leaseDurationSeconds !== null && spec.leaseDurationSeconds <= 0) {
+  if (
+    spec.leaseDurationSeconds !== undefined &&
+    spec.leaseDurationSeconds !== null &&
+    spec.leaseDurationSeconds <= 0
+  ) {
     errs.push(invalid("spec.leaseDurationSeconds", spec.leaseDurationSeconds, "must be greater than 0"));
   }
   if (spec.leaseTransitions !== undefined && spec.leaseTransitions !== null && spec.leaseTransitions < 0) {

@@ -31,7 +31,12 @@ function validateTaints(node: Node): FieldError[] {
     const effects = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
     if (!t.effect) errs.push(required(`${p}.effect`));
     else if (!effects.includes(t.effect)) {
-      errs.push({ type: "FieldValueNotSupported", field: `${p}.effect`, badValue: t.effect, detail: `supported values: ${effects.map(goQuote).join(", ")}` });
+      errs.push({
+        type: "FieldValueNotSupported",
+        field: `${p}.effect`,
+        badValue: t.effect,
+        detail: `supported values: ${effects.map(goQuote).join(", ")}`,
+      });
     }
     const keys = seen.get(t.effect ?? "") ?? new Set<string>();
     if (keys.has(t.key ?? "")) {
@@ -58,7 +63,12 @@ function validateNode(node: Node, old?: Node): FieldError[] {
   (node.status?.addresses ?? []).forEach((a, i) => {
     const key = `${a.type ?? ""}/${a.address ?? ""}`;
     if (seen.has(key)) {
-      errs.push(duplicate(`status.addresses[${i}]`, new GoRepr(`core.NodeAddress{Type:${goQuote(a.type ?? "")}, Address:${goQuote(a.address ?? "")}}`)));
+      errs.push(
+        duplicate(
+          `status.addresses[${i}]`,
+          new GoRepr(`core.NodeAddress{Type:${goQuote(a.type ?? "")}, Address:${goQuote(a.address ?? "")}}`),
+        ),
+      );
     }
     seen.add(key);
   });
@@ -73,7 +83,8 @@ function validateNode(node: Node, old?: Node): FieldError[] {
     errs.push(forbidden("spec.providerID", 'node updates may not change providerID except from "" to valid'));
   }
   errs.push(...validateTaints(node));
-  if ((node.spec?.externalID ?? "") !== (old.spec?.externalID ?? "")) errs.push(forbidden("spec.externalID", "may not be updated"));
+  if ((node.spec?.externalID ?? "") !== (old.spec?.externalID ?? ""))
+    errs.push(forbidden("spec.externalID", "may not be updated"));
   return errs;
 }
 

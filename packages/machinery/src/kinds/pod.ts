@@ -57,10 +57,12 @@ function defaultPod(pod: Pod, op: Operation): void {
     const limits = c.resources?.limits;
     if (limits && c.resources) {
       c.resources.requests ??= {};
-      for (const [k, v] of Object.entries(limits)) if (!(k in c.resources.requests)) c.resources.requests[k] = v;
+      for (const [k, v] of Object.entries(limits))
+        if (!(k in c.resources.requests)) c.resources.requests[k] = v;
     }
   }
-  if (spec.enableServiceLinks === undefined || spec.enableServiceLinks === null) spec.enableServiceLinks = true;
+  if (spec.enableServiceLinks === undefined || spec.enableServiceLinks === null)
+    spec.enableServiceLinks = true;
   if (op === "create") {
     if (!spec.serviceAccountName) spec.serviceAccountName = spec.serviceAccount || "default";
     if (spec.priority === undefined || spec.priority === null) spec.priority = 0;
@@ -68,7 +70,12 @@ function defaultPod(pod: Pod, op: Operation): void {
     const tolerations = spec.tolerations ?? [];
     for (const key of NODE_TAINTS) {
       if (!tolerations.some((t) => toleratesNoExecute(t, key))) {
-        tolerations.push({ key, operator: "Exists", effect: "NoExecute", tolerationSeconds: DEFAULT_TOLERATION_SECONDS });
+        tolerations.push({
+          key,
+          operator: "Exists",
+          effect: "NoExecute",
+          tolerationSeconds: DEFAULT_TOLERATION_SECONDS,
+        });
       }
     }
     spec.tolerations = tolerations;
@@ -124,7 +131,8 @@ function validateContainerUpdates(
 ): { errs: FieldError[]; stop: boolean } {
   const n = next ?? [];
   const o = prev ?? [];
-  if (n.length !== o.length) return { errs: [forbidden(field, "pod updates may not add or remove containers")], stop: true };
+  if (n.length !== o.length)
+    return { errs: [forbidden(field, "pod updates may not add or remove containers")], stop: true };
   const errs: FieldError[] = [];
   n.forEach((c, i) => {
     if (!c.image) errs.push(required(`${field}[${i}].image`));
@@ -158,7 +166,9 @@ function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
       return errs;
     }
   } else if (oldAds !== undefined && oldAds !== null) {
-    errs.push(invalid("spec.activeDeadlineSeconds", null, "must not update from a positive integer to nil value"));
+    errs.push(
+      invalid("spec.activeDeadlineSeconds", null, "must not update from a positive integer to nil value"),
+    );
   }
   // Tolerations may only be added; existing ones may change only their tolerationSeconds.
   for (const t of oldSpec.tolerations ?? []) {
@@ -166,21 +176,35 @@ function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
       semanticEqual({ ...t, tolerationSeconds: n.tolerationSeconds }, n),
     );
     if (!found) {
-      errs.push(forbidden("spec.tolerations", "existing toleration can not be modified except its tolerationSeconds"));
+      errs.push(
+        forbidden("spec.tolerations", "existing toleration can not be modified except its tolerationSeconds"),
+      );
       break;
     }
   }
-  if (errs.every((e) => e.field !== "spec.tolerations")) errs.push(...validateTolerations(spec.tolerations, "spec.tolerations"));
+  if (errs.every((e) => e.field !== "spec.tolerations"))
+    errs.push(...validateTolerations(spec.tolerations, "spec.tolerations"));
   if (semanticEqual(spec, oldSpec)) return errs;
 
   const munged: PodSpec = structuredClone(spec);
-  munged.containers = (munged.containers ?? []).map((c, i) => ({ ...c, image: oldSpec.containers?.[i]?.image }));
-  munged.initContainers = (munged.initContainers ?? []).map((c, i) => ({ ...c, image: oldSpec.initContainers?.[i]?.image }));
+  munged.containers = (munged.containers ?? []).map((c, i) => ({
+    ...c,
+    image: oldSpec.containers?.[i]?.image,
+  }));
+  munged.initContainers = (munged.initContainers ?? []).map((c, i) => ({
+    ...c,
+    image: oldSpec.initContainers?.[i]?.image,
+  }));
   munged.activeDeadlineSeconds = oldSpec.activeDeadlineSeconds;
   munged.tolerations = oldSpec.tolerations;
   munged.schedulingGates = oldSpec.schedulingGates;
   const oldGrace = oldSpec.terminationGracePeriodSeconds;
-  if (oldGrace !== undefined && oldGrace !== null && oldGrace < 0 && munged.terminationGracePeriodSeconds === 1) {
+  if (
+    oldGrace !== undefined &&
+    oldGrace !== null &&
+    oldGrace < 0 &&
+    munged.terminationGracePeriodSeconds === 1
+  ) {
     munged.terminationGracePeriodSeconds = oldGrace;
   }
   if (!semanticEqual(munged, oldSpec)) {

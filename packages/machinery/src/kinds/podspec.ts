@@ -59,7 +59,8 @@ function defaultProbe(p: Probe | null | undefined): void {
 
 /** SetDefaults_Container and the defaults of what it holds. */
 export function defaultContainer(c: Container): void {
-  if (!c.imagePullPolicy) c.imagePullPolicy = imageTag(c.image ?? "") === "latest" ? "Always" : "IfNotPresent";
+  if (!c.imagePullPolicy)
+    c.imagePullPolicy = imageTag(c.image ?? "") === "latest" ? "Always" : "IfNotPresent";
   if (!c.terminationMessagePath) c.terminationMessagePath = "/dev/termination-log";
   if (!c.terminationMessagePolicy) c.terminationMessagePolicy = "File";
   // ResourceRequirements is a struct without omitempty: the API always shows it.
@@ -136,25 +137,47 @@ function validateHandler(p: Probe, field: string): FieldError[] {
   }
   if (p.grpc) {
     const g = p.grpc;
-    one("grpc", () => isValidPortNum(g.port ?? 0).map((m) => invalid(child(field, "grpc", "port"), g.port ?? 0, m)));
+    one("grpc", () =>
+      isValidPortNum(g.port ?? 0).map((m) => invalid(child(field, "grpc", "port"), g.port ?? 0, m)),
+    );
   }
   if (n === 0) errs.push(required(field, "must specify a handler type"));
   return errs;
 }
 
-function validateProbe(p: Probe | null | undefined, field: string, kind: "liveness" | "readiness" | "startup"): FieldError[] {
+function validateProbe(
+  p: Probe | null | undefined,
+  field: string,
+  kind: "liveness" | "readiness" | "startup",
+): FieldError[] {
   if (!p) return [];
   const errs = validateHandler(p, field);
-  for (const f of ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold"] as const) {
+  for (const f of [
+    "initialDelaySeconds",
+    "timeoutSeconds",
+    "periodSeconds",
+    "successThreshold",
+    "failureThreshold",
+  ] as const) {
     errs.push(...validateNonnegative(p[f], child(field, f)));
   }
   if (p.terminationGracePeriodSeconds !== undefined && p.terminationGracePeriodSeconds !== null) {
     if (p.terminationGracePeriodSeconds <= 0) {
-      errs.push(invalid(child(field, "terminationGracePeriodSeconds"), p.terminationGracePeriodSeconds, "must be greater than 0"));
+      errs.push(
+        invalid(
+          child(field, "terminationGracePeriodSeconds"),
+          p.terminationGracePeriodSeconds,
+          "must be greater than 0",
+        ),
+      );
     }
     if (kind === "readiness") {
       errs.push(
-        invalid(child(field, "terminationGracePeriodSeconds"), p.terminationGracePeriodSeconds, "must not be set for readinessProbes"),
+        invalid(
+          child(field, "terminationGracePeriodSeconds"),
+          p.terminationGracePeriodSeconds,
+          "must not be set for readinessProbes",
+        ),
       );
     }
   }
@@ -178,7 +201,11 @@ function validateContainerPorts(c: Container, field: string): FieldError[] {
     if (!port.containerPort) {
       errs.push(required(child(p, "containerPort")));
     } else {
-      errs.push(...isValidPortNum(port.containerPort).map((m) => invalid(child(p, "containerPort"), port.containerPort, m)));
+      errs.push(
+        ...isValidPortNum(port.containerPort).map((m) =>
+          invalid(child(p, "containerPort"), port.containerPort, m),
+        ),
+      );
     }
     if (port.hostPort) {
       errs.push(...isValidPortNum(port.hostPort).map((m) => invalid(child(p, "hostPort"), port.hostPort, m)));
@@ -193,25 +220,46 @@ function validateContainerCommon(c: Container, field: string): FieldError[] {
   if (!c.name) errs.push(required(child(field, "name")));
   else errs.push(...validateDNS1123Label(c.name, child(field, "name")));
   if (!c.image) errs.push(required(child(field, "image")));
-  errs.push(...validateEnum(c.terminationMessagePolicy, ["File", "FallbackToLogsOnError"], child(field, "terminationMessagePolicy")));
+  errs.push(
+    ...validateEnum(
+      c.terminationMessagePolicy,
+      ["File", "FallbackToLogsOnError"],
+      child(field, "terminationMessagePolicy"),
+    ),
+  );
   errs.push(...validateContainerPorts(c, child(field, "ports")));
-  errs.push(...validateEnum(c.imagePullPolicy, ["Always", "IfNotPresent", "Never"], child(field, "imagePullPolicy")));
+  errs.push(
+    ...validateEnum(c.imagePullPolicy, ["Always", "IfNotPresent", "Never"], child(field, "imagePullPolicy")),
+  );
   return errs;
 }
 
 /** ValidateTolerations. */
-export function validateTolerations(tolerations: Toleration[] | null | undefined, field: string): FieldError[] {
+export function validateTolerations(
+  tolerations: Toleration[] | null | undefined,
+  field: string,
+): FieldError[] {
   const errs: FieldError[] = [];
   (tolerations ?? []).forEach((t, i) => {
     const p = `${field}[${i}]`;
     if (t.key) errs.push(...validateLabelName(t.key, child(p, "key")));
     if (!t.key && t.operator !== "Exists") {
       errs.push(
-        invalid(child(p, "operator"), t.operator ?? "", 'operator must be Exists when `key` is empty, which means "match all values and all keys"'),
+        invalid(
+          child(p, "operator"),
+          t.operator ?? "",
+          'operator must be Exists when `key` is empty, which means "match all values and all keys"',
+        ),
       );
     }
     if (t.tolerationSeconds !== undefined && t.tolerationSeconds !== null && t.effect !== "NoExecute") {
-      errs.push(invalid(child(p, "effect"), t.effect ?? "", "effect must be 'NoExecute' when `tolerationSeconds` is set"));
+      errs.push(
+        invalid(
+          child(p, "effect"),
+          t.effect ?? "",
+          "effect must be 'NoExecute' when `tolerationSeconds` is set",
+        ),
+      );
     }
     switch (t.operator ?? "") {
       case "Equal":
@@ -221,13 +269,18 @@ export function validateTolerations(tolerations: Toleration[] | null | undefined
         break;
       }
       case "Exists":
-        if (t.value) errs.push(invalid(child(p, "operator"), t.value, "value must be empty when `operator` is 'Exists'"));
+        if (t.value)
+          errs.push(
+            invalid(child(p, "operator"), t.value, "value must be empty when `operator` is 'Exists'"),
+          );
         break;
       default:
         errs.push(notSupported(child(p, "operator"), t.operator, ["Equal", "Exists"]));
     }
     if (t.effect) {
-      errs.push(...validateEnum(t.effect, ["NoSchedule", "PreferNoSchedule", "NoExecute"], child(p, "effect")));
+      errs.push(
+        ...validateEnum(t.effect, ["NoSchedule", "PreferNoSchedule", "NoExecute"], child(p, "effect")),
+      );
     }
   });
   return errs;
@@ -276,9 +329,15 @@ export function validatePodSpec(spec: PodSpec | undefined, field: string): Field
     if (initNames.has(c.name ?? "")) errs.push(duplicate(child(p, "name"), c.name ?? ""));
     else initNames.add(c.name ?? "");
   });
-  errs.push(...validateEnum(s.restartPolicy, ["Always", "OnFailure", "Never"], child(field, "restartPolicy")));
   errs.push(
-    ...validateEnum(s.dnsPolicy, ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"], child(field, "dnsPolicy")),
+    ...validateEnum(s.restartPolicy, ["Always", "OnFailure", "Never"], child(field, "restartPolicy")),
+  );
+  errs.push(
+    ...validateEnum(
+      s.dnsPolicy,
+      ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"],
+      child(field, "dnsPolicy"),
+    ),
   );
   errs.push(...validateLabels(s.nodeSelector, child(field, "nodeSelector")));
   if (s.serviceAccountName) {
@@ -289,7 +348,9 @@ export function validatePodSpec(spec: PodSpec | undefined, field: string): Field
     );
   }
   if (s.nodeName) {
-    errs.push(...nameIsDNSSubdomain(s.nodeName, false).map((m) => invalid(child(field, "nodeName"), s.nodeName, m)));
+    errs.push(
+      ...nameIsDNSSubdomain(s.nodeName, false).map((m) => invalid(child(field, "nodeName"), s.nodeName, m)),
+    );
   }
   if (s.activeDeadlineSeconds !== undefined && s.activeDeadlineSeconds !== null) {
     const v = s.activeDeadlineSeconds;
@@ -299,7 +360,8 @@ export function validatePodSpec(spec: PodSpec | undefined, field: string): Field
   }
   if (s.hostname) errs.push(...validateDNS1123Label(s.hostname, child(field, "hostname")));
   if (s.subdomain) errs.push(...validateDNS1123Label(s.subdomain, child(field, "subdomain")));
-  if ((s.tolerations ?? []).length > 0) errs.push(...validateTolerations(s.tolerations, child(field, "tolerations")));
+  if ((s.tolerations ?? []).length > 0)
+    errs.push(...validateTolerations(s.tolerations, child(field, "tolerations")));
   if (s.priorityClassName) {
     errs.push(
       ...nameIsDNSSubdomain(s.priorityClassName, false).map((m) =>
@@ -308,7 +370,13 @@ export function validatePodSpec(spec: PodSpec | undefined, field: string): Field
     );
   }
   if (s.preemptionPolicy !== undefined && s.preemptionPolicy !== null) {
-    errs.push(...validateEnum(s.preemptionPolicy, ["PreemptLowerPriority", "Never"], child(field, "preemptionPolicy")));
+    errs.push(
+      ...validateEnum(
+        s.preemptionPolicy,
+        ["PreemptLowerPriority", "Never"],
+        child(field, "preemptionPolicy"),
+      ),
+    );
   }
   (s.schedulingGates ?? []).forEach((g, i) => {
     errs.push(...validateQualifiedName(g.name, `${child(field, "schedulingGates")}[${i}]`));
@@ -322,7 +390,12 @@ export function validatePodTemplateSpec(t: PodTemplateSpec | undefined, field: s
   errs.push(...validateAnnotations(t?.metadata?.annotations, child(field, "annotations")));
   errs.push(...validatePodSpec(t?.spec, child(field, "spec")));
   if ((t?.spec?.ephemeralContainers ?? []).length > 0) {
-    errs.push(forbidden(child(field, "spec", "ephemeralContainers"), "ephemeral containers not allowed in pod template"));
+    errs.push(
+      forbidden(
+        child(field, "spec", "ephemeralContainers"),
+        "ephemeral containers not allowed in pod template",
+      ),
+    );
   }
   return errs;
 }

@@ -29,7 +29,9 @@ function validateReplicaSetSpec(rs: Workload): FieldError[] {
   const errs = validateNonnegative(spec.replicas ?? 0, "spec.replicas");
   errs.push(...validateNonnegative(spec.minReadySeconds ?? 0, "spec.minReadySeconds"));
   // Upstream's message says "deployment" here too.
-  errs.push(...validateRequiredSelector(spec.selector, "spec.selector", "empty selector is invalid for deployment"));
+  errs.push(
+    ...validateRequiredSelector(spec.selector, "spec.selector", "empty selector is invalid for deployment"),
+  );
   const selector = selectorOrUndefined(spec.selector);
   if (!selector) errs.push(invalid("spec.selector", shownSelector(spec.selector), "invalid label selector"));
   else errs.push(...validateTemplateForController(spec.template, selector, "spec.template", "ReplicaSet"));
@@ -37,7 +39,8 @@ function validateReplicaSetSpec(rs: Workload): FieldError[] {
 }
 
 function validateReplicaSet(rs: Workload, old?: Workload): FieldError[] {
-  if (!old) return [...validateObjectMeta(rs.metadata, true, nameIsDNSSubdomain), ...validateReplicaSetSpec(rs)];
+  if (!old)
+    return [...validateObjectMeta(rs.metadata, true, nameIsDNSSubdomain), ...validateReplicaSetSpec(rs)];
   return [
     ...validateObjectMetaUpdate(rs.metadata, old.metadata),
     ...validateReplicaSetSpec(rs),

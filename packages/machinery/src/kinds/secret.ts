@@ -4,7 +4,13 @@
  */
 import { forbidden, invalid, required, tooLong } from "../errors.ts";
 import type { FieldError } from "../errors.ts";
-import { semanticEqual, sortedKeys, validateImmutable, validateObjectMeta, validateObjectMetaUpdate } from "../meta.ts";
+import {
+  semanticEqual,
+  sortedKeys,
+  validateImmutable,
+  validateObjectMeta,
+  validateObjectMetaUpdate,
+} from "../meta.ts";
 import { isConfigMapKey, nameIsDNSSubdomain } from "../names.ts";
 import type { Secret } from "../types.ts";
 import { MAX_DATA_SIZE } from "./configmap.ts";
@@ -43,7 +49,8 @@ function validateSecretContent(s: Secret): FieldError[] {
       if (!has(".dockerconfigjson")) errs.push(required("data[.dockerconfigjson]"));
       break;
     case "kubernetes.io/basic-auth":
-      if (!has("username") && !has("password")) errs.push(required("data[username]"), required("data[password]"));
+      if (!has("username") && !has("password"))
+        errs.push(required("data[username]"), required("data[password]"));
       break;
     case "kubernetes.io/ssh-auth":
       if (!data["ssh-privatekey"]) errs.push(required("data[ssh-privatekey]"));

@@ -32,7 +32,9 @@ export const MAX_CLIENT_IP_TIMEOUT_SECONDS = 86400;
 export function externallyAccessible(svc: Service): boolean {
   const t = svc.spec?.type;
   return (
-    t === "LoadBalancer" || t === "NodePort" || (t === "ClusterIP" && (svc.spec?.externalIPs ?? []).length > 0)
+    t === "LoadBalancer" ||
+    t === "NodePort" ||
+    (t === "ClusterIP" && (svc.spec?.externalIPs ?? []).length > 0)
   );
 }
 
@@ -61,7 +63,10 @@ function defaultService(svc: Service, op: Operation): void {
   if (!spec.internalTrafficPolicy && ["NodePort", "LoadBalancer", "ClusterIP"].includes(spec.type)) {
     spec.internalTrafficPolicy = "Cluster";
   }
-  if (spec.type === "LoadBalancer" && (spec.allocateLoadBalancerNodePorts === undefined || spec.allocateLoadBalancerNodePorts === null)) {
+  if (
+    spec.type === "LoadBalancer" &&
+    (spec.allocateLoadBalancerNodePorts === undefined || spec.allocateLoadBalancerNodePorts === null)
+  ) {
     spec.allocateLoadBalancerNodePorts = true;
   }
   if (
@@ -97,7 +102,12 @@ function goServicePortKey(protocol: string, port: number): string {
   );
 }
 
-function validateServicePort(sp: ServicePort, requireName: boolean, names: Set<string>, field: string): FieldError[] {
+function validateServicePort(
+  sp: ServicePort,
+  requireName: boolean,
+  names: Set<string>,
+  field: string,
+): FieldError[] {
   const errs: FieldError[] = [];
   if (requireName && !sp.name) {
     errs.push(required(child(field, "name")));
@@ -126,7 +136,8 @@ export function validateNonSpecialIP(ip: string, field: string): FieldError[] {
   const [a, b, c] = v4;
   if (v4.every((x) => x === 0)) errs.push(invalid(field, ip, `may not be unspecified (${ip})`));
   if (a === 127) errs.push(invalid(field, ip, "may not be in the loopback range (127.0.0.0/8, ::1/128)"));
-  if (a === 169 && b === 254) errs.push(invalid(field, ip, "may not be in the link-local range (169.254.0.0/16, fe80::/10)"));
+  if (a === 169 && b === 254)
+    errs.push(invalid(field, ip, "may not be in the link-local range (169.254.0.0/16, fe80::/10)"));
   if (a === 224 && b === 0 && c === 0) {
     errs.push(invalid(field, ip, "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)"));
   }
@@ -138,7 +149,11 @@ function validateCIDR(value: string, field: string): FieldError[] {
   const [ip, bits, ...rest] = value.split("/");
   const max = parseIPv4(ip ?? "") ? 32 : 128;
   const ok =
-    rest.length === 0 && bits !== undefined && /^[0-9]+$/.test(bits) && Number(bits) <= max && isValidIP(ip ?? "").length === 0;
+    rest.length === 0 &&
+    bits !== undefined &&
+    /^[0-9]+$/.test(bits) &&
+    Number(bits) <= max &&
+    isValidIP(ip ?? "").length === 0;
   return ok ? [] : [invalid(field, value, "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)")];
 }
 
@@ -150,7 +165,8 @@ function validateClusterIPsRelatedFields(svc: Service): FieldError[] {
   const ipsShown = new GoRepr(goStringSlice(spec.clusterIPs ?? undefined));
   if (spec.clusterIP) {
     if (ips.length === 0) errs.push(required("spec.clusterIPs"));
-    else if (ips[0] !== spec.clusterIP) errs.push(invalid("spec.clusterIPs", ipsShown, "first value must match `clusterIP`"));
+    else if (ips[0] !== spec.clusterIP)
+      errs.push(invalid("spec.clusterIPs", ipsShown, "first value must match `clusterIP`"));
   } else if (ips.length > 0) {
     errs.push(invalid("spec.clusterIPs", ipsShown, "must be empty when `clusterIP` is not specified"));
   }
@@ -162,7 +178,8 @@ function validateClusterIPsRelatedFields(svc: Service): FieldError[] {
   });
   if (spec.ipFamilyPolicy !== undefined && spec.ipFamilyPolicy !== null) {
     const policies = ["PreferDualStack", "RequireDualStack", "SingleStack"];
-    if (!policies.includes(spec.ipFamilyPolicy)) errs.push(notSupported("spec.ipFamilyPolicy", spec.ipFamilyPolicy, policies));
+    if (!policies.includes(spec.ipFamilyPolicy))
+      errs.push(notSupported("spec.ipFamilyPolicy", spec.ipFamilyPolicy, policies));
   }
   let hasInvalid = false;
   ips.forEach((ip, i) => {
@@ -191,10 +208,14 @@ function validateClusterIPsRelatedFields(svc: Service): FieldError[] {
       if (i > fams.length - 1) return;
       const isV6 = parseIPv4(ip) === undefined;
       if (fams[i] === "IPv4" && isV6) {
-        errs.push(invalid(`spec.clusterIPs[${i}]`, ip, `expected an IPv4 value as indicated by \`ipFamilies[${i}]\``));
+        errs.push(
+          invalid(`spec.clusterIPs[${i}]`, ip, `expected an IPv4 value as indicated by \`ipFamilies[${i}]\``),
+        );
       }
       if (fams[i] === "IPv6" && !isV6) {
-        errs.push(invalid(`spec.clusterIPs[${i}]`, ip, `expected an IPv6 value as indicated by \`ipFamilies[${i}]\``));
+        errs.push(
+          invalid(`spec.clusterIPs[${i}]`, ip, `expected an IPv6 value as indicated by \`ipFamilies[${i}]\``),
+        );
       }
     });
   }
@@ -210,26 +231,34 @@ export function validateServiceSpec(svc: Service): FieldError[] {
   if (ports.length === 0 && !headless && spec.type !== "ExternalName") errs.push(required("spec.ports"));
   switch (spec.type) {
     case "LoadBalancer":
-      if (headless) errs.push(invalid("spec.clusterIPs[0]", "None", "may not be set to 'None' for LoadBalancer services"));
+      if (headless)
+        errs.push(
+          invalid("spec.clusterIPs[0]", "None", "may not be set to 'None' for LoadBalancer services"),
+        );
       break;
     case "NodePort":
-      if (headless) errs.push(invalid("spec.clusterIPs[0]", "None", "may not be set to 'None' for NodePort services"));
+      if (headless)
+        errs.push(invalid("spec.clusterIPs[0]", "None", "may not be set to 'None' for NodePort services"));
       break;
     case "ExternalName": {
-      if ((spec.clusterIPs ?? []).length > 0) errs.push(forbidden("spec.clusterIPs", "may not be set for ExternalName services"));
-      if ((spec.ipFamilies ?? []).length > 0) errs.push(forbidden("spec.ipFamilies", "may not be set for ExternalName services"));
+      if ((spec.clusterIPs ?? []).length > 0)
+        errs.push(forbidden("spec.clusterIPs", "may not be set for ExternalName services"));
+      if ((spec.ipFamilies ?? []).length > 0)
+        errs.push(forbidden("spec.ipFamilies", "may not be set for ExternalName services"));
       if (spec.ipFamilyPolicy !== undefined && spec.ipFamilyPolicy !== null) {
         errs.push(forbidden("spec.ipFamilyPolicy", "may not be set for ExternalName services"));
       }
       const cname = (spec.externalName ?? "").replace(/\.$/, "");
-      if (cname.length > 0) errs.push(...isDNS1123Subdomain(cname).map((m) => invalid("spec.externalName", cname, m)));
+      if (cname.length > 0)
+        errs.push(...isDNS1123Subdomain(cname).map((m) => invalid("spec.externalName", cname, m)));
       else errs.push(required("spec.externalName"));
       break;
     }
   }
   const names = new Set<string>();
   ports.forEach((p, i) => errs.push(...validateServicePort(p, ports.length > 1, names, `spec.ports[${i}]`)));
-  if (spec.selector !== undefined && spec.selector !== null) errs.push(...validateLabels(spec.selector, "spec.selector"));
+  if (spec.selector !== undefined && spec.selector !== null)
+    errs.push(...validateLabels(spec.selector, "spec.selector"));
   if (!spec.sessionAffinity) errs.push(required("spec.sessionAffinity"));
   else if (!["ClientIP", "None"].includes(spec.sessionAffinity)) {
     errs.push(notSupported("spec.sessionAffinity", spec.sessionAffinity, ["ClientIP", "None"]));
@@ -268,7 +297,8 @@ export function validateServiceSpec(svc: Service): FieldError[] {
   else if (!types.includes(spec.type)) errs.push(notSupported("spec.type", spec.type, types));
   if (spec.type === "ClusterIP") {
     ports.forEach((p, i) => {
-      if (p.nodePort) errs.push(forbidden(`spec.ports[${i}].nodePort`, "may not be used when `type` is 'ClusterIP'"));
+      if (p.nodePort)
+        errs.push(forbidden(`spec.ports[${i}].nodePort`, "may not be used when `type` is 'ClusterIP'"));
     });
   }
   const nodePorts = new Set<string>();
@@ -281,18 +311,31 @@ export function validateServiceSpec(svc: Service): FieldError[] {
   const seenPorts = new Set<string>();
   ports.forEach((p, i) => {
     const key = `${p.protocol ?? ""}/${p.port ?? 0}`;
-    if (seenPorts.has(key)) errs.push(duplicate(`spec.ports[${i}]`, new GoRepr(goServicePortKey(p.protocol ?? "", p.port ?? 0))));
+    if (seenPorts.has(key))
+      errs.push(duplicate(`spec.ports[${i}]`, new GoRepr(goServicePortKey(p.protocol ?? "", p.port ?? 0))));
     seenPorts.add(key);
   });
   if ((spec.loadBalancerSourceRanges ?? []).length > 0) {
     const p = "spec.LoadBalancerSourceRanges";
-    if (spec.type !== "LoadBalancer") errs.push(forbidden(p, "may only be used when `type` is 'LoadBalancer'"));
-    (spec.loadBalancerSourceRanges ?? []).forEach((r, i) => errs.push(...validateCIDR(r.trim(), `${p}[${i}]`)));
+    if (spec.type !== "LoadBalancer")
+      errs.push(forbidden(p, "may only be used when `type` is 'LoadBalancer'"));
+    (spec.loadBalancerSourceRanges ?? []).forEach((r, i) =>
+      errs.push(...validateCIDR(r.trim(), `${p}[${i}]`)),
+    );
   }
-  if (spec.allocateLoadBalancerNodePorts !== undefined && spec.allocateLoadBalancerNodePorts !== null && spec.type !== "LoadBalancer") {
-    errs.push(forbidden("spec.allocateLoadBalancerNodePorts", "may only be used when `type` is 'LoadBalancer'"));
+  if (
+    spec.allocateLoadBalancerNodePorts !== undefined &&
+    spec.allocateLoadBalancerNodePorts !== null &&
+    spec.type !== "LoadBalancer"
+  ) {
+    errs.push(
+      forbidden("spec.allocateLoadBalancerNodePorts", "may only be used when `type` is 'LoadBalancer'"),
+    );
   }
-  if (spec.type === "LoadBalancer" && (spec.allocateLoadBalancerNodePorts === undefined || spec.allocateLoadBalancerNodePorts === null)) {
+  if (
+    spec.type === "LoadBalancer" &&
+    (spec.allocateLoadBalancerNodePorts === undefined || spec.allocateLoadBalancerNodePorts === null)
+  ) {
     // Upstream reports this one without the `spec.` prefix.
     errs.push(required("allocateLoadBalancerNodePorts"));
   }
@@ -305,7 +348,13 @@ export function validateServiceSpec(svc: Service): FieldError[] {
   }
   if (!externallyAccessible(svc)) {
     if (spec.externalTrafficPolicy) {
-      errs.push(invalid("spec.externalTrafficPolicy", spec.externalTrafficPolicy, "may only be set for externally-accessible services"));
+      errs.push(
+        invalid(
+          "spec.externalTrafficPolicy",
+          spec.externalTrafficPolicy,
+          "may only be set for externally-accessible services",
+        ),
+      );
     }
   } else if (!spec.externalTrafficPolicy) {
     errs.push(required("spec.externalTrafficPolicy"));
@@ -325,14 +374,23 @@ export function validateServiceSpec(svc: Service): FieldError[] {
   } else if (!spec.healthCheckNodePort) {
     errs.push(required("spec.healthCheckNodePort"));
   } else {
-    errs.push(...isValidPortNum(spec.healthCheckNodePort).map((m) => invalid("spec.healthCheckNodePort", spec.healthCheckNodePort, m)));
+    errs.push(
+      ...isValidPortNum(spec.healthCheckNodePort).map((m) =>
+        invalid("spec.healthCheckNodePort", spec.healthCheckNodePort, m),
+      ),
+    );
   }
   if (spec.internalTrafficPolicy === undefined || spec.internalTrafficPolicy === null) {
-    if (["NodePort", "LoadBalancer", "ClusterIP"].includes(spec.type ?? "")) errs.push(required("spec.internalTrafficPolicy"));
+    if (["NodePort", "LoadBalancer", "ClusterIP"].includes(spec.type ?? ""))
+      errs.push(required("spec.internalTrafficPolicy"));
   } else if (!["Cluster", "Local"].includes(spec.internalTrafficPolicy)) {
     errs.push(notSupported("spec.internalTrafficPolicy", spec.internalTrafficPolicy, ["Cluster", "Local"]));
   }
-  if (spec.trafficDistribution !== undefined && spec.trafficDistribution !== null && spec.trafficDistribution !== "PreferClose") {
+  if (
+    spec.trafficDistribution !== undefined &&
+    spec.trafficDistribution !== null &&
+    spec.trafficDistribution !== "PreferClose"
+  ) {
     errs.push(notSupported("spec.trafficDistribution", spec.trafficDistribution, ["PreferClose"]));
   }
   return errs;
@@ -350,13 +408,18 @@ function validateUpgradeDowngradeClusterIPs(old: Service, svc: Service): FieldEr
       if (ip !== newIPs[i]) errs.push(invalid(`spec.clusterIPs[${i}]`, shown, "may not change once set"));
     });
   } else if (oldIPs.length > newIPs.length) {
-    if (newIPs.length === 0) errs.push(invalid("spec.clusterIPs[0]", shown, "primary clusterIP can not be unset"));
+    if (newIPs.length === 0)
+      errs.push(invalid("spec.clusterIPs[0]", shown, "primary clusterIP can not be unset"));
     if (oldIPs.length > 0 && newIPs.length > 0 && newIPs[0] !== oldIPs[0]) {
       errs.push(invalid("spec.clusterIPs[0]", shown, "may not change once set"));
     }
     if (newIPs.length === 1 && svc.spec?.ipFamilyPolicy !== "SingleStack") {
       errs.push(
-        invalid("spec.ipFamilyPolicy", svc.spec?.ipFamilyPolicy ?? null, "must be set to 'SingleStack' when releasing the secondary clusterIP"),
+        invalid(
+          "spec.ipFamilyPolicy",
+          svc.spec?.ipFamilyPolicy ?? null,
+          "must be set to 'SingleStack' when releasing the secondary clusterIP",
+        ),
       );
     }
   } else if (oldIPs.length > 0 && newIPs[0] !== oldIPs[0]) {
@@ -378,11 +441,17 @@ function validateUpgradeDowngradeIPFamilies(old: Service, svc: Service): FieldEr
       if (f !== newF[i]) errs.push(invalid("spec.ipFamilies[0]", shownF, "may not change once set"));
     });
   } else if (oldF.length > newF.length) {
-    if ((svc.spec?.clusterIPs ?? []).length === 0) errs.push(invalid("spec.ipFamilies[0]", shownF, "primary ipFamily can not be unset"));
-    if (newF.length > 0 && newF[0] !== oldF[0]) errs.push(invalid("spec.ipFamilies[0]", shownIPs, "may not change once set"));
+    if ((svc.spec?.clusterIPs ?? []).length === 0)
+      errs.push(invalid("spec.ipFamilies[0]", shownF, "primary ipFamily can not be unset"));
+    if (newF.length > 0 && newF[0] !== oldF[0])
+      errs.push(invalid("spec.ipFamilies[0]", shownIPs, "may not change once set"));
     if (newF.length === 1 && svc.spec?.ipFamilyPolicy !== "SingleStack") {
       errs.push(
-        invalid("spec.ipFamilyPolicy", svc.spec?.ipFamilyPolicy ?? null, "must be set to 'SingleStack' when releasing the secondary ipFamily"),
+        invalid(
+          "spec.ipFamilyPolicy",
+          svc.spec?.ipFamilyPolicy ?? null,
+          "must be set to 'SingleStack' when releasing the secondary ipFamily",
+        ),
       );
     }
   } else if (oldF.length > 0 && newF.length > 0 && newF[0] !== oldF[0]) {
@@ -392,16 +461,23 @@ function validateUpgradeDowngradeIPFamilies(old: Service, svc: Service): FieldEr
 }
 
 function validateService(svc: Service, old?: Service): FieldError[] {
-  if (!old) return [...validateObjectMeta(svc.metadata, true, nameIsDNS1035Label), ...validateServiceSpec(svc)];
+  if (!old)
+    return [...validateObjectMeta(svc.metadata, true, nameIsDNS1035Label), ...validateServiceSpec(svc)];
   const errs = validateObjectMetaUpdate(svc.metadata, old.metadata);
   errs.push(...validateUpgradeDowngradeClusterIPs(old, svc));
   errs.push(...validateUpgradeDowngradeIPFamilies(old, svc));
   if (old.spec?.type === "LoadBalancer" && svc.spec?.type === "LoadBalancer") {
     if ((old.spec.loadBalancerClass ?? null) !== (svc.spec.loadBalancerClass ?? null)) {
-      errs.push(invalid("spec.loadBalancerClass", svc.spec.loadBalancerClass ?? null, "may not change once set"));
+      errs.push(
+        invalid("spec.loadBalancerClass", svc.spec.loadBalancerClass ?? null, "may not change once set"),
+      );
     }
   }
-  if (needsHealthCheck(old) && needsHealthCheck(svc) && old.spec?.healthCheckNodePort !== svc.spec?.healthCheckNodePort) {
+  if (
+    needsHealthCheck(old) &&
+    needsHealthCheck(svc) &&
+    old.spec?.healthCheckNodePort !== svc.spec?.healthCheckNodePort
+  ) {
     errs.push(forbidden("spec.healthCheckNodePort", "field is immutable"));
   }
   errs.push(...validateObjectMeta(svc.metadata, true, nameIsDNS1035Label), ...validateServiceSpec(svc));
@@ -421,15 +497,19 @@ export function prepareServiceUpdate(next: Service, old: Service): Service {
   const needsIP = (t: string | undefined) => t !== "ExternalName";
   if (needsIP(o.type) && needsIP(spec.type)) {
     if (!spec.clusterIP && o.clusterIP) spec.clusterIP = o.clusterIP;
-    if ((spec.clusterIPs ?? []).length === 0 && (o.clusterIPs ?? []).length > 0) spec.clusterIPs = [...(o.clusterIPs ?? [])];
-    if ((spec.ipFamilies ?? []).length === 0 && (o.ipFamilies ?? []).length > 0) spec.ipFamilies = [...(o.ipFamilies ?? [])];
+    if ((spec.clusterIPs ?? []).length === 0 && (o.clusterIPs ?? []).length > 0)
+      spec.clusterIPs = [...(o.clusterIPs ?? [])];
+    if ((spec.ipFamilies ?? []).length === 0 && (o.ipFamilies ?? []).length > 0)
+      spec.ipFamilies = [...(o.ipFamilies ?? [])];
     if (!spec.ipFamilyPolicy && o.ipFamilyPolicy) spec.ipFamilyPolicy = o.ipFamilyPolicy;
   }
   const usesNodePorts = (t: string | undefined) => t === "NodePort" || t === "LoadBalancer";
   if (usesNodePorts(o.type) && usesNodePorts(spec.type)) {
     for (const p of spec.ports ?? []) {
       if (p.nodePort) continue;
-      const match = (o.ports ?? []).find((q) => q.port === p.port && (q.protocol ?? "TCP") === (p.protocol ?? "TCP"));
+      const match = (o.ports ?? []).find(
+        (q) => q.port === p.port && (q.protocol ?? "TCP") === (p.protocol ?? "TCP"),
+      );
       if (match?.nodePort) p.nodePort = match.nodePort;
     }
   }
@@ -444,11 +524,17 @@ export function prepareServiceUpdate(next: Service, old: Service): Service {
   }
   if (!usesNodePorts(spec.type) && usesNodePorts(o.type)) {
     for (const p of spec.ports ?? []) {
-      const match = (o.ports ?? []).find((q) => q.port === p.port && (q.protocol ?? "TCP") === (p.protocol ?? "TCP"));
+      const match = (o.ports ?? []).find(
+        (q) => q.port === p.port && (q.protocol ?? "TCP") === (p.protocol ?? "TCP"),
+      );
       if (p.nodePort && match?.nodePort === p.nodePort) delete p.nodePort;
     }
   }
-  if (!needsHealthCheck(next) && needsHealthCheck(old) && spec.healthCheckNodePort === o.healthCheckNodePort) {
+  if (
+    !needsHealthCheck(next) &&
+    needsHealthCheck(old) &&
+    spec.healthCheckNodePort === o.healthCheckNodePort
+  ) {
     delete spec.healthCheckNodePort;
   }
   return next;
@@ -465,7 +551,11 @@ export function clusterIPNotInRange(ips: string[], ip: string, cidr: string): Fi
 
 /** The allocator's error for a ClusterIP already in use. */
 export function clusterIPAllocated(ips: string[], ip: string): FieldError {
-  return invalid("spec.clusterIPs", new GoRepr(goStringSlice(ips)), `failed to allocate IP ${ip}: provided IP is already allocated`);
+  return invalid(
+    "spec.clusterIPs",
+    new GoRepr(goStringSlice(ips)),
+    `failed to allocate IP ${ip}: provided IP is already allocated`,
+  );
 }
 
 /** The allocator's error for a NodePort outside the node-port range, e.g. 30000-32767. */

@@ -8,7 +8,14 @@ import type { FieldError } from "../errors.ts";
 import { GoRepr, goStringMap } from "../gofmt.ts";
 import { labelSelectorFromObject } from "../labels.ts";
 import type { LabelSelector } from "../labels.ts";
-import { FIELD_IMMUTABLE, child, goLabelSelector, semanticEqual, validateLabelSelector, validateNonnegative } from "../meta.ts";
+import {
+  FIELD_IMMUTABLE,
+  child,
+  goLabelSelector,
+  semanticEqual,
+  validateLabelSelector,
+  validateNonnegative,
+} from "../meta.ts";
 import type { IntOrString, LabelSelectorSpec, PodTemplateSpec } from "../types.ts";
 import { validatePodTemplateSpec } from "./podspec.ts";
 
@@ -59,16 +66,28 @@ export function validateTemplateForController(
   if (!template) return [required(field)];
   if (!selector.empty() && !selector.matches(template.metadata?.labels ?? undefined)) {
     errs.push(
-      invalid(child(field, "metadata", "labels"), shownLabels(template.metadata?.labels), "`selector` does not match template `labels`"),
+      invalid(
+        child(field, "metadata", "labels"),
+        shownLabels(template.metadata?.labels),
+        "`selector` does not match template `labels`",
+      ),
     );
   }
   errs.push(...validatePodTemplateSpec(template, field));
   if ((template.spec?.restartPolicy ?? "") !== "Always") {
-    errs.push(notSupported(child(field, "spec", "restartPolicy"), template.spec?.restartPolicy ?? "", ["Always"]));
+    errs.push(
+      notSupported(child(field, "spec", "restartPolicy"), template.spec?.restartPolicy ?? "", ["Always"]),
+    );
   }
   const ads = template.spec?.activeDeadlineSeconds;
   if (ads !== undefined && ads !== null) {
-    errs.push(invalid(child(field, "spec", "activeDeadlineSeconds"), ads, `activeDeadlineSeconds in ${owner} is not Supported`));
+    errs.push(
+      invalid(
+        child(field, "spec", "activeDeadlineSeconds"),
+        ads,
+        `activeDeadlineSeconds in ${owner} is not Supported`,
+      ),
+    );
   }
   return errs;
 }
@@ -105,9 +124,14 @@ export function validatePositiveIntOrPercent(v: IntOrString | null | undefined, 
 }
 
 /** IsNotMoreThan100Percent. */
-export function validateNotMoreThan100Percent(v: IntOrString | null | undefined, field: string): FieldError[] {
+export function validateNotMoreThan100Percent(
+  v: IntOrString | null | undefined,
+  field: string,
+): FieldError[] {
   if (typeof v !== "string" || !/^[0-9]+%$/.test(v)) return [];
-  return intOrPercentValue(v) > 100 ? [invalid(field, shownIntOrString(v), "must not be greater than 100%")] : [];
+  return intOrPercentValue(v) > 100
+    ? [invalid(field, shownIntOrString(v), "must not be greater than 100%")]
+    : [];
 }
 
 /** Selector immutability, which the apps/v1 strategies add on update. */
@@ -115,5 +139,7 @@ export function validateSelectorImmutable(
   sel: LabelSelectorSpec | null | undefined,
   old: LabelSelectorSpec | null | undefined,
 ): FieldError[] {
-  return semanticEqual(sel ?? null, old ?? null) ? [] : [invalid("spec.selector", shownSelector(sel), FIELD_IMMUTABLE)];
+  return semanticEqual(sel ?? null, old ?? null)
+    ? []
+    : [invalid("spec.selector", shownSelector(sel), FIELD_IMMUTABLE)];
 }

@@ -2,14 +2,14 @@
 // package's /openapi/v3 documents, to prove kubectl explain and kubectl apply's server-side field
 // validation work from them. The discovery stub is test scaffolding, not the API server's.
 
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { openapiV3DocumentJSON, openapiV3Index, type ServedResource } from "./index.ts";
+import { openapiV3DocumentJSON, openapiV3Index, type ServedResource } from "@kemu/openapi";
 
 const ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 const served = (
@@ -52,7 +52,12 @@ const RESOURCES: ServedResource[] = [
     r.subresources = ["status", "scale"];
     r.shortNames = ["deploy"];
   }),
+  // A kemu-specific kind, which has no generated schema.
+  served("chaos.kemu.io", "PodChaos", "podchaos", (r) => {
+    r.subresources = ["status"];
+  }),
 ];
+const GROUPS = [...new Set(RESOURCES.map((r) => r.group).filter((g) => g !== ""))];
 
 interface Seen {
   method: string;
@@ -98,22 +103,19 @@ function discovery(path: string): object | undefined {
       return {
         kind: "APIGroupList",
         apiVersion: "v1",
-        groups: [
-          {
-            name: "apps",
-            versions: [{ groupVersion: "apps/v1", version: "v1" }],
-            preferredVersion: { groupVersion: "apps/v1", version: "v1" },
-          },
-        ],
+        groups: GROUPS.map((name) => ({
+          name,
+          versions: [{ groupVersion: `${name}/v1`, version: "v1" }],
+          preferredVersion: { groupVersion: `${name}/v1`, version: "v1" },
+        })),
       };
     case "/api/v1":
       return resourceList("");
-    case "/apis/apps/v1":
-      return resourceList("apps");
     case "/version":
       return { major: "1", minor: "32", gitVersion: "v1.32.0", platform: "linux/amd64" };
   }
-  return undefined;
+  const group = /^\/apis\/([^/]+)\/v1$/.exec(path)?.[1];
+  return group && GROUPS.includes(group) ? resourceList(group) : undefined;
 }
 
 function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
@@ -162,15 +164,6 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
   notFound();
 }
 
-const kubectlPresent = (() => {
-  try {
-    execFileSync("kubectl", ["version", "--client"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
 interface Result {
   code: number;
   stdout: string;
@@ -200,7 +193,7 @@ function service(mutate: (s: Record<string, unknown>) => void = () => {}): Recor
   return s;
 }
 
-describe.skipIf(!kubectlPresent)("kubectl against /openapi/v3", () => {
+describe("kubectl against /openapi/v3", () => {
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), "kemu-openapi-"));
     server = createServer((req, res) => {
@@ -306,5 +299,24 @@ describe.skipIf(!kubectlPresent)("kubectl against /openapi/v3", () => {
         ports: [{ name: "metrics", port: 9090 }],
       },
     });
+  });
+
+  test("apply and explain: a kind without a schema is accepted like a custom resource", async () => {
+    const file = join(home, "chaos.yaml");
+    const chaos = {
+      apiVersion: "chaos.kemu.io/v1",
+      kind: "PodChaos",
+      metadata: { name: "kill" },
+      spec: { any: 1 },
+    };
+    writeFileSync(file, JSON.stringify(chaos));
+    const r = await kubectl("apply", "--dry-run=server", "-n", "default", "-f", file);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("podchaos.chaos.kemu.io/kill created (server dry run)");
+    const post = seen.find((s) => s.method === "POST");
+    expect(new URL(post?.url ?? "/", base).searchParams.get("fieldValidation")).toBe("Strict");
+    const explain = await kubectl("explain", "podchaos");
+    expect(explain.stdout).toContain("PodChaos is served by kemu without a published schema");
+    expect(explain.stdout).toMatch(/^ {2}metadata\t<ObjectMeta>/m);
   });
 });
