@@ -120,4 +120,39 @@ describe("store", () => {
     expect((await s2.get(key("k7")))?.rev).toBe(revs[7]);
     await s2.close();
   }, 30_000);
+
+  it("store: the watch cache follows the stream again right after nats-server restarts under load", async () => {
+    // A short operation timeout: waitFresh fails unless the cache resumes promptly.
+    const s = await Store.open({ nc, log: log.logger("store"), stream: `T${++streamN}`, timeoutMs: 3_000 });
+    let next = 0;
+    let acked = 0;
+    let stop = false;
+    const writers = [0, 1, 2, 3].map(async () => {
+      while (!stop) {
+        const i = next++;
+        try {
+          await s.create(key(`o${i}`), { metadata: { name: `o${i}` } });
+          acked++;
+        } catch {
+          // not acknowledged while NATS is down
+        }
+      }
+    });
+    const until = async (n: number) => {
+      while (acked < n) await new Promise((r) => setTimeout(r, 5));
+    };
+    await until(40);
+    await server.stop("SIGKILL");
+    await server.start();
+    await until(acked + 40);
+    stop = true;
+    await Promise.all(writers);
+    const rev = await s.waitFresh();
+    expect(s.revision).toBe(rev);
+    const { items } = await s.list("services", "default");
+    // Every acknowledged create is there; a create whose ack was lost to the crash may be too.
+    expect(items.length).toBeGreaterThanOrEqual(acked);
+    expect(items.length).toBeLessThanOrEqual(next);
+    await s.close();
+  }, 60_000);
 });

@@ -125,6 +125,7 @@ export class Store {
   #waiters: Waiter[] = [];
   readonly #watchers = new Map<string, Set<Watcher>>();
   #consumer: ConsumerMessages | undefined;
+  #generation = 0;
   #closed = false;
 
   private constructor(opts: StoreOptions, js: JetStreamClient, jsm: JetStreamManager) {
@@ -146,6 +147,7 @@ export class Store {
     const store = new Store(opts, js, jsm);
     await store.#ensureStream();
     await store.#startCache();
+    store.#followReconnects();
     await store.waitFresh();
     return store;
   }
@@ -186,19 +188,53 @@ export class Store {
     };
   }
 
+  /**
+   * Follows the stream from the cache's revision onwards with an ordered consumer. After a NATS
+   * reconnect the consumer is replaced at once: nats-server may have lost it (a restart drops
+   * ephemeral consumers), and waiting for missed heartbeats would stall consistent reads.
+   */
   async #startCache(): Promise<void> {
+    const generation = ++this.#generation;
     // The stream holds object subjects only, so no filter is needed (nats-server 2.9 has no
     // filter_subjects for ordered consumers).
-    const consumer = await this.#js.consumers.get(this.#stream);
+    const consumer = await this.#js.consumers.get(
+      this.#stream,
+      this.#rev > 0 ? { deliver_policy: "by_start_sequence" as never, opt_start_seq: this.#rev + 1 } : {},
+    );
     const messages = await consumer.consume();
+    const previous = this.#consumer;
     this.#consumer = messages;
+    await previous?.close().catch(() => {});
     void (async () => {
       try {
         for await (const m of messages) {
+          if (generation !== this.#generation) break;
           this.#apply(m.subject, m.seq, m.headers?.get(OP_HEADER) === OP_DELETE, m.data);
         }
       } catch (err) {
-        if (!this.#closed) this.#log.error("store cache consumer stopped", { err: String(err) });
+        if (!this.#closed && generation === this.#generation) {
+          this.#log.error("store cache consumer stopped", { err: String(err) });
+        }
+      }
+    })();
+  }
+
+  /** Replaces the cache consumer after NATS comes back. */
+  #followReconnects(): void {
+    void (async () => {
+      for await (const s of this.#nc.status()) {
+        if (this.#closed) break;
+        if (s.type !== "reconnect") continue;
+        for (let attempt = 0; !this.#closed; attempt++) {
+          try {
+            await this.#startCache();
+            this.#log.info("store cache resumed after reconnect", { fromRevision: this.#rev });
+            break;
+          } catch (err) {
+            this.#log.warn("store cache restart failed; retrying", { err: String(err) });
+            await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 2_000)));
+          }
+        }
       }
     })();
   }
@@ -473,6 +509,7 @@ export class Store {
   /** Stops following the stream. The NATS connection belongs to the caller. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#generation++;
     await this.#consumer?.close();
     for (const w of this.#waiters) w.resolve();
     this.#waiters = [];
