@@ -22,6 +22,7 @@ import type { HookContext, ResourceHooks } from "./hooks.ts";
 import { clone, dropNulls, generateName, jsonEqual, mergePatch, meta, newUID, timestamp } from "./meta.ts";
 import { apiVersionOf, Registry, storageToken, type ResourceDef } from "./resources.ts";
 import { admit, strictFieldCheck, strategicPatch } from "./admission.ts";
+import { CONVERTERS, type Converter } from "./conversion.ts";
 
 /** How a write treats unknown fields (the fieldValidation query parameter). */
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
@@ -122,6 +123,16 @@ export class Api {
     return { resource: storageToken(def), namespace: def.namespaced ? namespace : undefined, name };
   }
 
+  /** The converter and storage resource when def shares another resource's storage. */
+  #converted(def: ResourceDef): { conv: Converter; sdef: ResourceDef } | undefined {
+    const conv = CONVERTERS[`${def.group}/${def.version}/${def.resource}`];
+    if (!conv) return undefined;
+    return {
+      conv,
+      sdef: this.registry.lookup(conv.storage.group, conv.storage.version, conv.storage.resource)!,
+    };
+  }
+
   /** Adds apiVersion/kind for the served version (objects are stored with them). */
   #out(def: ResourceDef, obj: KObject): KObject {
     return { ...typeMeta(def), ...obj };
@@ -129,6 +140,8 @@ export class Api {
 
   /** Reads one object. */
   async get(def: ResourceDef, namespace: string | undefined, name: string): Promise<KObject> {
+    const c = this.#converted(def);
+    if (c) return c.conv.fromStorage(await this.get(c.sdef, namespace, name));
     try {
       const cur = await this.store.get(this.#key(def, namespace, name));
       if (!cur) throw ApiError.notFound(def, name);
@@ -178,6 +191,16 @@ export class Api {
 
   /** Lists objects, with selectors, pagination and resourceVersion semantics. */
   async list(def: ResourceDef, namespace: string | undefined, opts: ListOptions = {}): Promise<KObject> {
+    const c = this.#converted(def);
+    if (c) {
+      const list = await this.list(c.sdef, namespace, opts);
+      return {
+        ...list,
+        kind: `${def.kind}List`,
+        apiVersion: apiVersionOf(def),
+        items: (list["items"] as KObject[]).map((o) => withoutTypeMeta(c.conv.fromStorage(o))),
+      };
+    }
     const match = this.#matcher(def, opts);
     const res = storageToken(def);
     const ns = def.namespaced ? namespace : undefined;
@@ -250,6 +273,24 @@ export class Api {
     sink: (ev: WatchEvent) => void,
     onEnd: () => void,
   ): Promise<ApiWatch> {
+    const c = this.#converted(def);
+    if (c) {
+      return this.watch(
+        c.sdef,
+        namespace,
+        opts,
+        (ev) =>
+          sink(
+            ev.type === "ADDED" || ev.type === "MODIFIED" || ev.type === "DELETED"
+              ? { type: ev.type, object: c.conv.fromStorage(ev.object) }
+              : {
+                  type: ev.type,
+                  object: ev.object["kind"] === "Status" ? ev.object : { ...ev.object, ...typeMeta(def) },
+                },
+          ),
+        onEnd,
+      );
+    }
     const match = this.#matcher(def, opts);
     const res = storageToken(def);
     const ns = def.namespaced ? namespace : undefined;
@@ -395,6 +436,12 @@ export class Api {
     opts: WriteOptions = {},
   ): Promise<WriteResult> {
     if (!def.verbs.includes("create")) throw ApiError.methodNotAllowed();
+    const c = this.#converted(def);
+    if (c) {
+      this.#checkTypeMeta(def, body);
+      const r = await this.create(c.sdef, namespace, c.conv.toStorage(body), opts);
+      return { ...r, obj: c.conv.fromStorage(r.obj) };
+    }
     this.#checkTypeMeta(def, body);
     const warnings = this.#fieldCheck(def, body, opts.fieldValidation);
     let obj = dropNulls(clone(body)) as KObject;
@@ -584,6 +631,12 @@ export class Api {
     subresource?: string,
   ): Promise<WriteResult> {
     if (!def.verbs.includes("update")) throw ApiError.methodNotAllowed();
+    const c = this.#converted(def);
+    if (c) {
+      this.#checkTypeMeta(def, body);
+      const r = await this.update(c.sdef, namespace, name, c.conv.toStorage(body), opts, subresource);
+      return { ...r, obj: c.conv.fromStorage(r.obj) };
+    }
     this.#checkTypeMeta(def, body);
     const warnings = this.#fieldCheck(def, body, opts.fieldValidation);
     const pinned = !!body["metadata"]?.["resourceVersion"];
@@ -605,6 +658,32 @@ export class Api {
     subresource?: string,
   ): Promise<WriteResult> {
     if (!def.verbs.includes("patch")) throw ApiError.methodNotAllowed();
+    const c = this.#converted(def);
+    if (c) {
+      // Patch the served form, then store it compare-and-set against what was read.
+      for (let attempt = 0; ; attempt++) {
+        const current = await this.get(def, namespace, name);
+        const result = applyPatch(def, current, type, patch) as KObject;
+        const pinned = result["metadata"]?.["resourceVersion"] ?? current["metadata"]["resourceVersion"];
+        try {
+          return await this.update(
+            def,
+            namespace,
+            name,
+            { ...result, metadata: { ...result["metadata"], resourceVersion: pinned } },
+            opts,
+            subresource,
+          );
+        } catch (err) {
+          if (
+            !(err instanceof ApiError && err.reason === "Conflict") ||
+            result["metadata"]?.["resourceVersion"] ||
+            attempt >= MAX_UPDATE_RETRIES
+          )
+            throw err;
+        }
+      }
+    }
     let warnings: string[] = [];
     return this.#guaranteedUpdate(def, namespace, name, subresource, opts, (current) => {
       if (!current) throw ApiError.notFound(def, name);
@@ -630,6 +709,11 @@ export class Api {
     opts: DeleteOptions = {},
   ): Promise<WriteResult> {
     if (!def.verbs.includes("delete")) throw ApiError.methodNotAllowed();
+    const c = this.#converted(def);
+    if (c) {
+      const r = await this.delete(c.sdef, namespace, name, opts);
+      return { ...r, obj: c.conv.fromStorage(r.obj) };
+    }
     const key = this.#key(def, namespace, name);
     const hooks = this.#hooks(def);
     for (let attempt = 0; ; attempt++) {
