@@ -22,6 +22,7 @@ export const ApiServerSettings = z.object({
   nodePortRange: portRange.default("30000-32767"),
   logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
   watchCacheSize: z.coerce.number().int().min(10).default(100_000),
+  compactionIntervalSeconds: z.coerce.number().int().min(0).default(300),
 });
 
 /** Parsed API server settings. */
@@ -51,6 +52,11 @@ export const SETTING_SOURCES: Record<keyof ApiServerSettings, { flag: string; en
     help: "NodePort range (default 30000-32767)",
   },
   logLevel: { flag: "--log-level", env: "KEMU_LOG_LEVEL", help: "debug, info, warn or error (default info)" },
+  compactionIntervalSeconds: {
+    flag: "--etcd-compaction-interval",
+    env: "KEMU_COMPACTION_INTERVAL",
+    help: "seconds between store compactions, 0 to disable (default 300, as kube-apiserver)",
+  },
   watchCacheSize: {
     flag: "--watch-cache-size",
     env: "KEMU_WATCH_CACHE_SIZE",

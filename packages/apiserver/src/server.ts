@@ -22,6 +22,7 @@ export class ApiServer {
   readonly #natsApi: NatsApi;
   readonly #log: Logger;
   #url = "";
+  #compactor: NodeJS.Timeout | undefined;
 
   private constructor(
     nc: NatsConnection,
@@ -55,8 +56,31 @@ export class ApiServer {
     const addr = await http.listen(settings.listenPort, settings.listenHost);
     server.#url = `http://${addr.address}:${addr.port}`;
     await natsApi.start();
+    server.#startCompactor(settings.compactionIntervalSeconds);
     log.info("serving", { url: server.#url });
     return server;
+  }
+
+  /**
+   * Compacts the store every interval at the revision seen one interval earlier, as
+   * kube-apiserver asks etcd to, so watches can resume across at least one interval.
+   */
+  #startCompactor(intervalSeconds: number): void {
+    if (intervalSeconds <= 0) return;
+    let previous = this.#store.revision;
+    let running = false;
+    this.#compactor = setInterval(() => {
+      if (running) return;
+      running = true;
+      const target = previous;
+      previous = this.#store.revision;
+      this.#store
+        .compact(target)
+        .then((purged) => this.#log.info("store compacted", { revision: target, purged }))
+        .catch((err) => this.#log.warn("store compaction failed", { err: String(err) }))
+        .finally(() => (running = false));
+    }, intervalSeconds * 1000);
+    this.#compactor.unref();
   }
 
   /** The base URL clients use. */
@@ -66,6 +90,7 @@ export class ApiServer {
 
   /** Stops serving and disconnects. */
   async stop(): Promise<void> {
+    clearInterval(this.#compactor);
     await this.#http.close();
     await this.#natsApi.stop();
     await this.#store.close();

@@ -155,4 +155,36 @@ describe("store", () => {
     expect(items.length).toBeLessThanOrEqual(next);
     await s.close();
   }, 60_000);
+
+  it("store: compaction purges superseded revisions, forgets old deletions and expires older watches", async () => {
+    const stream = `T${++streamN}`;
+    const s = await openStore(stream);
+    let rev = await s.create(key("c"), { metadata: { name: "c" }, v: 0 });
+    for (let i = 1; i <= 5; i++) rev = await s.update(key("c"), { metadata: { name: "c" }, v: i }, rev);
+    const gone = await s.create(key("gone"), { metadata: { name: "gone" } });
+    await s.delete(key("gone"), { metadata: { name: "gone" } }, gone);
+    const at = await s.waitFresh();
+    const later = await s.update(key("c"), { metadata: { name: "c" }, v: 6 }, rev);
+    await s.waitFresh();
+    const purged = await s.compact(at);
+    // c's versions 0-4 (v5 is the state at `at`, but only the newest is kept per object) and both messages of "gone".
+    expect(purged).toBeGreaterThanOrEqual(6);
+    expect(s.compactedRevision).toBe(at);
+    expect((await s.get(key("c")))?.obj["v"]).toBe(6);
+    expect(() => s.watch("services", undefined, at - 1, () => {})).toThrow(/too old resource version/);
+    const seen: number[] = [];
+    s.watch("services", undefined, at, (e) => seen.push(e.rev)).stop();
+    expect(seen).toEqual([later]);
+    // A deleted name whose tombstone was compacted can be created again.
+    expect(await s.create(key("gone"), { metadata: { name: "gone" } })).toBeGreaterThan(later);
+    await s.close();
+    // A restarted store knows the compacted revision and rebuilds the same state.
+    const s2 = await openStore(stream);
+    expect(s2.compactedRevision).toBe(at);
+    expect(() => s2.watch("services", undefined, at - 1, () => {})).toThrow(/too old resource version/);
+    const { items } = await s2.list("services", "default");
+    expect(items.map((o) => o["metadata"].name).sort()).toEqual(["c", "gone"]);
+    expect(items.find((o) => o["metadata"].name === "c")?.["v"]).toBe(6);
+    await s2.close();
+  });
 });

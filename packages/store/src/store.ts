@@ -14,10 +14,16 @@
  * the cache to reach it, so a list never misses an acknowledged write. The cache is not
  * authoritative: it is rebuilt from the stream on every start.
  *
+ * Compaction (compact(rev)) works like etcd's: every revision older than rev that a newer one
+ * of the same object supersedes is purged from the stream, deleted objects whose tombstone is
+ * older than rev disappear entirely, and watches from before rev get 410 Expired. The compacted
+ * revision is recorded in the stream itself, so a restarted server knows it. After a restart, an
+ * object whose older revisions were compacted replays as ADDED at its newest revision, so a
+ * watch resumed across the restart may see ADDED where MODIFIED happened (informers treat both
+ * as an update of what they hold).
+ *
  * Limitations vs Kubernetes/etcd:
- * - No compaction yet: the stream keeps every revision, and the watch window is the cache's
- *   in-memory event log (trimmed to `eventWindow` events). A watch older than the window gets
- *   410 Expired, as an etcd-compacted revision does.
+ * - The watch window is also bounded by the cache's in-memory event log (`eventWindow` events).
  * - No multi-object transactions (Kubernetes has none at the API either).
  */
 import {
@@ -80,6 +86,9 @@ export interface StoreOptions {
 }
 
 const OP_HEADER = "Kemu-Op";
+/** Storage token of the store's own records (not an API resource: "_" is not valid in resource names). */
+const META_RESOURCE = "_meta";
+const COMPACTION_KEY = { resource: META_RESOURCE, namespace: undefined, name: "compaction" };
 /** One JetStream request attempt; a request sent while NATS reconnects is lost, so retry soon. */
 const ATTEMPT_TIMEOUT_MS = 1_000;
 const OP_DELETE = "DELETE";
@@ -125,6 +134,10 @@ export class Store {
   #waiters: Waiter[] = [];
   readonly #watchers = new Map<string, Set<Watcher>>();
   #consumer: ConsumerMessages | undefined;
+  /** Per object subject: messages the stream still holds, the newest sequence, and whether it is a tombstone. */
+  readonly #history = new Map<string, { count: number; last: number; deleted: boolean }>();
+  /** Revisions up to here have been compacted away. */
+  #compacted = 0;
   #generation = 0;
   #closed = false;
 
@@ -244,7 +257,27 @@ export class Store {
     if (seq <= this.#rev) return;
     const key = this.#parseSubject(subject);
     this.#rev = seq;
+    if (key?.resource === META_RESOURCE) {
+      try {
+        const meta = JSON.parse(new TextDecoder().decode(data)) as { compactedRevision?: number };
+        if (key.name === COMPACTION_KEY.name && typeof meta.compactedRevision === "number") {
+          this.#markCompacted(meta.compactedRevision);
+        }
+      } catch {
+        this.#log.error("store: undecodable meta record skipped", { subject, seq });
+      }
+      this.#wake();
+      return;
+    }
     if (key) {
+      const h = this.#history.get(subject);
+      if (h) {
+        h.count++;
+        h.last = seq;
+        h.deleted = isDelete;
+      } else {
+        this.#history.set(subject, { count: 1, last: seq, deleted: isDelete });
+      }
       let obj: KObject;
       try {
         obj = JSON.parse(new TextDecoder().decode(data)) as KObject;
@@ -259,10 +292,8 @@ export class Store {
       if (!byRes) this.#byResource.set(key.resource, (byRes = new Map()));
       let type: StoreEvent["type"];
       if (isDelete) {
-        if (!prev) {
-          this.#wake();
-          return;
-        }
+        // A tombstone without a cached object happens when replaying a compacted stream; it
+        // still carries the object's last state, so watchers get a proper DELETED event.
         this.#objects.delete(subject);
         byRes.delete(subject);
         type = "DELETED";
@@ -499,6 +530,55 @@ export class Store {
     if (!set) this.#watchers.set(resource, (set = new Set()));
     set.add(w);
     return { stop: () => set.delete(w) };
+  }
+
+  /** Drops cached events at or before rev and refuses watches from before it. */
+  #markCompacted(rev: number): void {
+    if (rev <= this.#compacted) return;
+    this.#compacted = rev;
+    if (rev > this.#logStart) {
+      this.#logStart = rev;
+      this.#events = this.#events.slice(lowerBound(this.#events, rev));
+    }
+  }
+
+  /** The revision the store was last compacted at (0 if never). */
+  get compactedRevision(): number {
+    return this.#compacted;
+  }
+
+  /**
+   * Compacts the store at rev (etcd's compaction): superseded revisions older than rev are
+   * purged from the stream, and deleted objects whose deletion is older than rev are forgotten.
+   * Returns how many messages were purged.
+   */
+  async compact(rev: number): Promise<number> {
+    rev = Math.min(rev, this.#rev);
+    if (rev <= this.#compacted) return 0;
+    let purged = 0;
+    for (const [subject, h] of [...this.#history]) {
+      if (h.deleted && h.last <= rev) {
+        const r = await this.#call(() => this.#jsm.streams.purge(this.#stream, { filter: subject }));
+        purged += r.purged;
+        if (this.#history.get(subject)?.last === h.last) this.#history.delete(subject);
+      } else if (h.count > 1) {
+        // Keep the newest message at or below rev, and everything after it.
+        const r = await this.#call(() =>
+          this.#jsm.streams.purge(this.#stream, { filter: subject, seq: Math.min(rev, h.last) }),
+        );
+        purged += r.purged;
+        h.count = Math.max(1, h.count - r.purged);
+      }
+    }
+    const metaSubject = this.#subject(COMPACTION_KEY);
+    await this.#retry(() =>
+      this.#js.publish(metaSubject, JSON.stringify({ compactedRevision: rev }), {
+        timeout: ATTEMPT_TIMEOUT_MS,
+      }),
+    );
+    await this.#call(() => this.#jsm.streams.purge(this.#stream, { filter: metaSubject, keep: 1 }));
+    this.#markCompacted(rev);
+    return purged;
   }
 
   /** The oldest revision a watch can start from. */
