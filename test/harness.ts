@@ -147,7 +147,12 @@ export class TestCluster {
     args: string[],
     opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
   ): Promise<RunResult> {
-    return run("kubectl", ["--kubeconfig", this.kubeconfigPath, ...args], opts);
+    // A discovery cache per cluster, so suites never see each other's (or the user's) cache.
+    return run(
+      "kubectl",
+      ["--kubeconfig", this.kubeconfigPath, "--cache-dir", join(this.dir, "kube-cache"), ...args],
+      opts,
+    );
   }
 
   /** Runs kubectl and fails with its stderr unless it exits 0; returns stdout. */

@@ -135,7 +135,8 @@ export class Api {
 
   /** Adds apiVersion/kind for the served version (objects are stored with them). */
   #out(def: ResourceDef, obj: KObject): KObject {
-    return { ...typeMeta(def), ...obj };
+    // The served version's apiVersion wins (custom resources share storage across versions).
+    return { ...typeMeta(def), ...obj, ...typeMeta(def) };
   }
 
   /** Reads one object. */
@@ -487,6 +488,7 @@ export class Api {
       }
       const rev = await this.store.create(this.#key(def, namespace, name), obj);
       md["resourceVersion"] = String(rev);
+      await hooks.afterCreate?.(ctx, obj);
       return { obj, code: 201, warnings };
     } catch (err) {
       await rollback?.();
@@ -857,6 +859,13 @@ function applyPatch(def: ResourceDef, current: KObject, type: PatchType, patch: 
       }
       return mergePatch(current, patch);
     case "strategic":
+      if (def.custom) {
+        throw new ApiError(
+          "UnsupportedMediaType",
+          415,
+          "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
+        );
+      }
       if (typeof patch !== "object" || patch === null || Array.isArray(patch)) {
         throw ApiError.badRequest(
           "json: cannot unmarshal array into Go value of type map[string]interface {}",

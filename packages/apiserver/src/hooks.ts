@@ -29,6 +29,8 @@ export interface ResourceHooks {
   prepareForCreate?(obj: KObject): void;
   /** Allocates what the object needs (IPs, ports) after validation; may throw ApiError. */
   beforeCreate?(ctx: HookContext, obj: KObject): Promise<Rollback | void>;
+  /** Runs after the object is stored, before the response. */
+  afterCreate?(ctx: HookContext, obj: KObject): Promise<void>;
   /** Adjusts an update (allocations that change with it). */
   beforeUpdate?(ctx: HookContext, obj: KObject, old: KObject): Promise<UpdatePlan | void>;
   /** Releases what the object held once it is gone from the store. */

@@ -33,6 +33,7 @@ import {
   versionInfo,
 } from "./discovery.ts";
 import { servedResources } from "./openapi.ts";
+import { customTable } from "./crds.ts";
 import { subresourceHandlers } from "./subresources.ts";
 import type { ResourceDef } from "./resources.ts";
 
@@ -292,6 +293,9 @@ export class HttpServer {
     isList: boolean,
     whole: KObject,
   ): KObject {
+    if (neg.as === "Table" && def.custom) {
+      return customTable(def, items, `meta.k8s.io/${neg.tableVersion}`, listMeta);
+    }
     if (neg.as === "Table") {
       const opts: Parameters<typeof buildTable>[3] = { apiVersion: `meta.k8s.io/${neg.tableVersion}` };
       const inc = q.get("includeObject");
@@ -336,7 +340,9 @@ export class HttpServer {
           apiVersion: `meta.k8s.io/${neg.tableVersion}`,
           noHeaders: !first,
         };
-        object = buildTable(def.resource, def.group, [object], o) as unknown as KObject;
+        object = def.custom
+          ? customTable(def, [object], o.apiVersion!)
+          : (buildTable(def.resource, def.group, [object], o) as unknown as KObject);
         first = false;
       } else if (neg.as === "PartialObjectMetadata" && ev.type !== "ERROR") {
         object = {

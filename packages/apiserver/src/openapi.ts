@@ -2,11 +2,11 @@
 import type { ServedResource } from "@kemu/openapi";
 import type { Registry } from "./resources.ts";
 
-const cache = new WeakMap<Registry, ServedResource[]>();
+const cache = new WeakMap<readonly unknown[], ServedResource[]>();
 
-/** Every served resource, for the OpenAPI documents (computed once per registry). */
+/** Every served resource, for the OpenAPI documents (computed once per set of resources). */
 export function servedResources(reg: Registry): ServedResource[] {
-  let out = cache.get(reg);
+  let out = cache.get(reg.resources);
   if (!out) {
     out = reg.resources.map((d) => {
       const r: ServedResource = {
@@ -21,7 +21,7 @@ export function servedResources(reg: Registry): ServedResource[] {
       if (d.shortNames) r.shortNames = d.shortNames;
       return r;
     });
-    cache.set(reg, out);
+    cache.set(reg.resources, out);
   }
   return out;
 }

@@ -6,6 +6,7 @@
  * hooks/<resource>.ts registered in hooks/index.ts).
  */
 import type { KObject } from "@kemu/store";
+import type { PrinterColumn } from "./crds.ts";
 
 /** Subresources the API server knows how to serve. */
 export type Subresource = "status" | "scale" | "binding" | "eviction" | "finalize" | "log";
@@ -31,8 +32,8 @@ export interface ResourceDef {
   storage?: string;
   /** Update may create an object that does not exist (AllowCreateOnUpdate). */
   createOnUpdate?: boolean;
-  /** Not stored: a virtual resource (bindings, evictions are handled as subresources). */
-  virtual?: boolean;
+  /** Set for custom resources (served from a CustomResourceDefinition). */
+  custom?: { printerColumns: PrinterColumn[] };
 }
 
 const ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
@@ -241,6 +242,17 @@ export const RESOURCES: readonly ResourceDef[] = [
     singular: "controllerrevision",
     namespaced: true,
   }),
+  def({
+    group: "apiextensions.k8s.io",
+    version: "v1",
+    kind: "CustomResourceDefinition",
+    resource: "customresourcedefinitions",
+    singular: "customresourcedefinition",
+    namespaced: false,
+    shortNames: ["crd", "crds"],
+    categories: ["api-extensions"],
+    subresources: ["status"],
+  }),
 ];
 
 /** The apiVersion string of a resource: "v1" or "apps/v1". */
@@ -248,18 +260,43 @@ export function apiVersionOf(d: ResourceDef): string {
   return d.group ? `${d.group}/${d.version}` : d.version;
 }
 
-/** Looks up resources by group/version/resource and by kind. */
+/**
+ * Looks up resources by group/version/resource and by kind. Built-in resources are fixed;
+ * custom resources come and go with their CustomResourceDefinitions.
+ */
 export class Registry {
-  readonly resources: readonly ResourceDef[];
-  readonly #byGVR = new Map<string, ResourceDef>();
-  readonly #byGVK = new Map<string, ResourceDef>();
+  #resources: readonly ResourceDef[];
+  #byGVR = new Map<string, ResourceDef>();
+  #byGVK = new Map<string, ResourceDef>();
+  #custom = new Map<string, ResourceDef[]>();
+  readonly #builtin: readonly ResourceDef[];
 
   constructor(resources: readonly ResourceDef[] = RESOURCES) {
-    this.resources = resources;
-    for (const r of resources) {
-      this.#byGVR.set(`${r.group}/${r.version}/${r.resource}`, r);
-      this.#byGVK.set(`${r.group}/${r.version}/${r.kind}`, r);
-    }
+    this.#builtin = resources;
+    this.#resources = resources;
+    this.#index();
+  }
+
+  #index(): void {
+    this.#resources = [...this.#builtin, ...[...this.#custom.values()].flat()];
+    this.#byGVR = new Map(this.#resources.map((r) => [`${r.group}/${r.version}/${r.resource}`, r]));
+    this.#byGVK = new Map(this.#resources.map((r) => [`${r.group}/${r.version}/${r.kind}`, r]));
+  }
+
+  /** Every served resource; a new array whenever the set changes. */
+  get resources(): readonly ResourceDef[] {
+    return this.#resources;
+  }
+
+  /** Serves (or re-serves) the resources of one custom resource definition, by its name. */
+  setCustom(name: string, defs: ResourceDef[]): void {
+    this.#custom.set(name, defs);
+    this.#index();
+  }
+
+  /** Stops serving a custom resource definition's resources. */
+  removeCustom(name: string): void {
+    if (this.#custom.delete(name)) this.#index();
   }
 
   /** The resource served at group/version/resource, if any. */
@@ -276,7 +313,7 @@ export class Registry {
   groupVersions(): { group: string; version: string }[] {
     const seen = new Set<string>();
     const out: { group: string; version: string }[] = [];
-    for (const r of this.resources) {
+    for (const r of this.#resources) {
       const k = `${r.group}/${r.version}`;
       if (!seen.has(k)) {
         seen.add(k);

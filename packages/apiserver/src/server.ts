@@ -12,6 +12,7 @@ import { HttpServer } from "./http.ts";
 import { NatsApi } from "./natsapi.ts";
 import type { ApiServerSettings } from "./config.ts";
 import type { KObject } from "@kemu/store";
+import { followCrds } from "./crds.ts";
 
 /** A running API server. */
 export class ApiServer {
@@ -49,6 +50,7 @@ export class ApiServer {
       log: log.child("api"),
       hooks: makeHooks(store, { serviceCIDR: settings.serviceCIDR, nodePortRange: settings.nodePortRange }),
     });
+    followCrds(store, api.registry, log.child("crds"));
     const http = new HttpServer({ api, log: log.child("http"), ready: () => !nc.isClosed() });
     const natsApi = new NatsApi({ api, nc, log: log.child("natsapi") });
     const server = new ApiServer(nc, store, api, http, natsApi, log);

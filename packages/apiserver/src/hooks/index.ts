@@ -4,6 +4,7 @@ import type { ResourceHooks } from "../hooks.ts";
 import { podHooks } from "./pods.ts";
 import { serviceHooks, type ServiceNetwork } from "./services.ts";
 import { namespaceHooks, workloadHooks } from "./simple.ts";
+import { CRD_STORAGE, crdHooks } from "../crds.ts";
 
 export type { ServiceNetwork } from "./services.ts";
 
@@ -16,5 +17,6 @@ export function makeHooks(store: Store, net: ServiceNetwork): Record<string, Res
     deployments_apps: workloadHooks,
     replicasets_apps: workloadHooks,
     daemonsets_apps: workloadHooks,
+    [CRD_STORAGE]: crdHooks,
   };
 }
