@@ -4,7 +4,7 @@
  * Everything it starts, it stops.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -54,6 +54,10 @@ export class TestCluster {
   #port = 0;
   #stderr = "";
   kubeconfigPath = "";
+  /** The cluster CA when serving HTTPS. */
+  caPem: string | undefined;
+  #scheme = "http";
+  #client: { clientCertPem: string; clientKeyPem: string } | undefined;
 
   readonly #extraArgs: string[];
 
@@ -64,20 +68,36 @@ export class TestCluster {
   }
 
   /** Starts nats-server and the API server. */
-  static async start(opts: { apiserverArgs?: string[] } = {}): Promise<TestCluster> {
+  /**
+   * Starts nats-server and the API server. Plain HTTP unless tls is set, so suites can use
+   * fetch directly; the TLS suite turns it on.
+   */
+  static async start(opts: { apiserverArgs?: string[]; tls?: boolean } = {}): Promise<TestCluster> {
     const dir = await mkdtemp(join(tmpdir(), "kemu-test-"));
     const nats = new NatsServer({ stateDir: join(dir, "nats"), log: new TestLog().logger("nats") });
     await nats.start();
-    const c = new TestCluster(dir, nats, opts.apiserverArgs ?? []);
+    const tlsArgs = opts.tls ? ["--tls", "true", "--cert-dir", join(dir, "pki")] : ["--tls", "false"];
+    const c = new TestCluster(dir, nats, [...tlsArgs, ...(opts.apiserverArgs ?? [])]);
     await c.startApiServer();
     c.kubeconfigPath = join(dir, "kubeconfig");
-    await writeFile(c.kubeconfigPath, kubeconfig(c.url));
+    if (opts.tls) {
+      c.caPem = await readFile(join(dir, "pki", "ca.crt"), "utf8");
+      c.#client = {
+        clientCertPem: await readFile(join(dir, "pki", "admin.crt"), "utf8"),
+        clientKeyPem: await readFile(join(dir, "pki", "admin.key"), "utf8"),
+      };
+    }
+    await writeFile(c.kubeconfigPath, c.#kubeconfig());
     return c;
   }
 
   /** The API server's base URL. */
   get url(): string {
-    return `http://127.0.0.1:${this.#port}`;
+    return `${this.#scheme}://127.0.0.1:${this.#port}`;
+  }
+
+  #kubeconfig(): string {
+    return kubeconfig(this.url, this.caPem ? { caPem: this.caPem, ...this.#client } : {});
   }
 
   /** The API server's pid. */
@@ -112,10 +132,11 @@ export class TestCluster {
       const timer = setTimeout(() => rej(new Error(`apiserver did not start: ${this.#stderr}`)), 30_000);
       p.stdout!.setEncoding("utf8").on("data", (d: string) => {
         out += d;
-        const m = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
+        const m = /listening on (https?):\/\/[^:]+:(\d+)/.exec(out);
         if (m) {
           clearTimeout(timer);
-          this.#port = Number(m[1]);
+          this.#scheme = m[1]!;
+          this.#port = Number(m[2]);
           res();
         }
       });
@@ -165,7 +186,7 @@ export class TestCluster {
   /** A client-node KubeConfig for the cluster. */
   kubeConfig(): KubeConfig {
     const kc = new KubeConfig();
-    kc.loadFromString(kubeconfig(this.url));
+    kc.loadFromString(this.#kubeconfig());
     return kc;
   }
 

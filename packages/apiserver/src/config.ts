@@ -23,6 +23,9 @@ export const ApiServerSettings = z.object({
   logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
   watchCacheSize: z.coerce.number().int().min(10).default(100_000),
   compactionIntervalSeconds: z.coerce.number().int().min(0).default(300),
+  tls: z.enum(["true", "false"]).default("true"),
+  certDir: z.string().min(1).default(".kemu/pki"),
+  tlsSans: z.string().default(""),
 });
 
 /** Parsed API server settings. */
@@ -52,6 +55,17 @@ export const SETTING_SOURCES: Record<keyof ApiServerSettings, { flag: string; en
     help: "NodePort range (default 30000-32767)",
   },
   logLevel: { flag: "--log-level", env: "KEMU_LOG_LEVEL", help: "debug, info, warn or error (default info)" },
+  tls: { flag: "--tls", env: "KEMU_TLS", help: "serve HTTPS (true, default) or plain HTTP (false)" },
+  certDir: {
+    flag: "--cert-dir",
+    env: "KEMU_CERT_DIR",
+    help: "where the cluster CA and serving certificate live; created if missing (default .kemu/pki)",
+  },
+  tlsSans: {
+    flag: "--tls-san",
+    env: "KEMU_TLS_SAN",
+    help: "extra names or IPs for the serving certificate, comma-separated",
+  },
   compactionIntervalSeconds: {
     flag: "--etcd-compaction-interval",
     env: "KEMU_COMPACTION_INTERVAL",

@@ -3,10 +3,17 @@
  * PartialObjectMetadata responses), chunked watches, and Status errors. It parses requests and
  * calls Api; it holds no API semantics of its own.
  *
- * Limitations vs Kubernetes: plain HTTP (no TLS, no authentication); JSON only on the wire
- * (protobuf-only clients get 406); no legacy /api/v1/watch/ paths.
+ * Limitations vs Kubernetes: no authentication (every request is anonymous and allowed);
+ * responses are JSON only (protobuf-only clients get 406); no legacy /api/v1/watch/ paths.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { parse as parseYaml } from "yaml";
 import type { Logger } from "@kemu/common";
@@ -62,6 +69,8 @@ export interface HttpServerOptions {
   log: Logger;
   /** Reports readiness for /readyz. */
   ready: () => boolean;
+  /** Serve HTTPS with this certificate and key; plain HTTP when absent. */
+  tls?: { certPem: string; keyPem: string };
 }
 
 /** Serves the Kubernetes REST API over HTTP. */
@@ -76,13 +85,20 @@ export class HttpServer {
     this.#api = opts.api;
     this.#log = opts.log;
     this.#ready = opts.ready;
-    this.#server = createServer((req, res) => {
+    const listener: RequestListener = (req, res) => {
       this.#handle(req, res).catch((err) => {
         this.#log.error("request failed", { method: req.method, url: req.url, err: String(err) });
         if (!res.headersSent) sendStatus(res, toApiError(err));
         else res.destroy();
       });
-    });
+    };
+    this.#server = opts.tls
+      ? createTlsServer(
+          // Ask for client certificates (kubeconfigs carry one) without requiring them.
+          { cert: opts.tls.certPem, key: opts.tls.keyPem, requestCert: true, rejectUnauthorized: false },
+          listener,
+        )
+      : createServer(listener);
     this.#server.keepAliveTimeout = 65_000;
     this.#server.on("clientError", (_err, socket) => {
       // Garbage on the socket: answer 400 and close, never crash.

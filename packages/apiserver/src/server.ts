@@ -13,6 +13,7 @@ import { NatsApi } from "./natsapi.ts";
 import type { ApiServerSettings } from "./config.ts";
 import type { KObject } from "@kemu/store";
 import { followCrds } from "./crds.ts";
+import { defaultSans, ensurePki } from "./pki.ts";
 
 /** A running API server. */
 export class ApiServer {
@@ -51,12 +52,29 @@ export class ApiServer {
       hooks: makeHooks(store, { serviceCIDR: settings.serviceCIDR, nodePortRange: settings.nodePortRange }),
     });
     followCrds(store, api.registry, log.child("crds"));
-    const http = new HttpServer({ api, log: log.child("http"), ready: () => !nc.isClosed() });
+    let tls: { certPem: string; keyPem: string } | undefined;
+    if (settings.tls === "true") {
+      const sans = defaultSans(firstServiceIP(settings.serviceCIDR, 1), settings.listenHost);
+      for (const extra of settings.tlsSans
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        if (/^[\d.]+$/.test(extra)) sans.ips.push(extra);
+        else sans.dns.push(extra);
+      }
+      tls = await ensurePki(settings.certDir, sans);
+    }
+    const http = new HttpServer({
+      api,
+      log: log.child("http"),
+      ready: () => !nc.isClosed(),
+      ...(tls ? { tls } : {}),
+    });
     const natsApi = new NatsApi({ api, nc, log: log.child("natsapi") });
     const server = new ApiServer(nc, store, api, http, natsApi, log);
     await bootstrap(api, settings, log);
     const addr = await http.listen(settings.listenPort, settings.listenHost);
-    server.#url = `http://${addr.address}:${addr.port}`;
+    server.#url = `${tls ? "https" : "http"}://${addr.address}:${addr.port}`;
     await natsApi.start();
     server.#startCompactor(settings.compactionIntervalSeconds);
     log.info("serving", { url: server.#url });

@@ -4,7 +4,13 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { createLogger, streamSink, type LogLevel } from "@kemu/common";
-import { ApiServer, parseSettings, SETTING_SOURCES, SettingsError } from "@kemu/apiserver";
+import {
+  ApiServer,
+  parseSettings,
+  readAdminCredential,
+  SETTING_SOURCES,
+  SettingsError,
+} from "@kemu/apiserver";
 import { kubeconfig } from "./kubeconfig.ts";
 
 const USAGE = `kemu: a Kubernetes cluster emulator for service networking
@@ -61,13 +67,24 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   kubeconfig: {
-    help: "Usage: kemu kubeconfig [--server URL]\n\nPrints a kubeconfig for the API server at URL (default http://127.0.0.1:6443).\n",
-    options: { server: { type: "string" } },
+    help:
+      "Usage: kemu kubeconfig [--server URL] [--cert-dir DIR]\n\n" +
+      "Prints a kubeconfig for the API server at URL (default https://127.0.0.1:6443), trusting the\n" +
+      "cluster CA in DIR (default .kemu/pki, where 'kemu apiserver' creates it).\n",
+    options: { server: { type: "string" }, "cert-dir": { type: "string" } },
     async run(values) {
-      const server = String(values["server"] ?? "http://127.0.0.1:6443");
-      if (!/^https?:\/\/[^/]+/.test(server))
-        throw new UsageError(`invalid --server: must be a URL like http://127.0.0.1:6443, got "${server}"`);
-      process.stdout.write(kubeconfig(server));
+      const server = String(values["server"] ?? "https://127.0.0.1:6443");
+      if (!/^https?:\/\/[^/]+/.test(server)) {
+        throw new UsageError(`invalid --server: must be a URL like https://127.0.0.1:6443, got "${server}"`);
+      }
+      const dir = String(values["cert-dir"] ?? ".kemu/pki");
+      const cred = server.startsWith("https:") ? await readAdminCredential(dir) : undefined;
+      if (server.startsWith("https:") && !cred) {
+        throw new UsageError(
+          `invalid --cert-dir: no ca.crt in ${dir} (start 'kemu apiserver --cert-dir ${dir}' first)`,
+        );
+      }
+      process.stdout.write(kubeconfig(server, cred ?? {}));
       return 0;
     },
   },
