@@ -116,4 +116,42 @@ describe("natsapi", () => {
       error: { reason: "BadRequest", code: 400 },
     });
   });
+
+  it("natsapi: the binding subresource assigns a pod to a node once", async () => {
+    const namespace = uniqueNamespace("natsb");
+    await client.call("create", {
+      group: "",
+      version: "v1",
+      resource: "namespaces",
+      body: { metadata: { name: namespace } },
+    });
+    const pods = { group: "", version: "v1", resource: "pods", namespace };
+    await client.call("create", {
+      ...pods,
+      body: { metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "nginx" }] } },
+    });
+    const binding = {
+      apiVersion: "v1",
+      kind: "Binding",
+      metadata: { name: "p" },
+      target: { kind: "Node", name: "node-1" },
+    };
+    expect(
+      await client.call("create", { ...pods, name: "p", subresource: "binding", body: binding }),
+    ).toMatchObject({
+      status: "Success",
+    });
+    const pod = await client.call("get", { ...pods, name: "p" });
+    expect(pod["spec"].nodeName).toBe("node-1");
+    expect(pod["status"].conditions).toContainEqual(
+      expect.objectContaining({ type: "PodScheduled", status: "True" }),
+    );
+    const again = await client
+      .call("create", { ...pods, name: "p", subresource: "binding", body: binding })
+      .catch((e) => e);
+    expect(again).toMatchObject({
+      reason: "Conflict",
+      message: 'Operation cannot be fulfilled on pods "p": pod p is already assigned to node "node-1"',
+    });
+  });
 });

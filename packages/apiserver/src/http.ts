@@ -41,7 +41,7 @@ import {
 } from "./discovery.ts";
 import { servedResources } from "./openapi.ts";
 import { customTable } from "./crds.ts";
-import { subresourceHandlers } from "./subresources.ts";
+import { serveSubresource } from "./subresources.ts";
 import type { ResourceDef } from "./resources.ts";
 
 /** Request bodies above this size get 413, as kube-apiserver's 3 MiB limit. */
@@ -230,19 +230,21 @@ export class HttpServer {
     try {
       const neg = negotiate(accept);
       if (subresource && subresource !== "status") {
-        const handler = subresourceHandlers[subresource];
-        if (!handler || !name || !def.subresources.includes(subresource as never))
-          throw ApiError.noResource();
-        const body = method === "GET" ? undefined : await readBody(req, method);
-        const out = await handler({
+        if (!name) throw ApiError.noResource();
+        const ct = String(req.headers["content-type"] ?? "");
+        const raw = method === "GET" ? undefined : await readBody(req, method);
+        const out = await serveSubresource({
           api,
           def,
           namespace,
           name,
           method,
-          query: q,
-          body,
-          contentType: String(req.headers["content-type"] ?? ""),
+          subresource,
+          body:
+            raw === undefined
+              ? undefined
+              : parseBody(raw, method === "PATCH" ? "application/json" : ct || "application/json"),
+          ...(method === "PATCH" ? { patchType: patchType(ct) } : {}),
         });
         return sendJSON(res, out.code, out.obj);
       }

@@ -25,6 +25,7 @@ import {
   type WriteOptions,
 } from "./api.ts";
 import { ApiError, toApiError, type Status } from "./errors.ts";
+import { serveSubresource } from "./subresources.ts";
 
 /** One API request over NATS. */
 export interface NatsApiRequest {
@@ -129,6 +130,22 @@ export class NatsApi {
     const name = req.name ?? "";
     const opts = (req.options ?? {}) as Record<string, never>;
     try {
+      const sub = req.subresource;
+      if (sub && sub !== "status") {
+        const method = { get: "GET", create: "POST", update: "PUT", patch: "PATCH" }[verb];
+        if (!method) throw ApiError.methodNotAllowed();
+        const out = await serveSubresource({
+          api,
+          def,
+          namespace: ns,
+          name,
+          method,
+          subresource: sub,
+          body: req.body,
+          ...(req.patchType ? { patchType: req.patchType } : {}),
+        });
+        return { ok: out.obj };
+      }
       switch (verb) {
         case "get":
           return { ok: await api.get(def, ns, name) };

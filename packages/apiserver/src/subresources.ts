@@ -4,22 +4,22 @@
  */
 import type { KObject } from "@kemu/store";
 import { labelSelectorFromObject } from "@kemu/machinery";
-import type { Api } from "./api.ts";
+import type { Api, PatchType } from "./api.ts";
 import { ApiError } from "./errors.ts";
-import { parseBody } from "./http.ts";
 import { mergePatch, clone } from "./meta.ts";
 import type { ResourceDef } from "./resources.ts";
 
-/** A subresource request. */
+/** A subresource request, already decoded by its transport. */
 export interface SubresourceRequest {
   api: Api;
   def: ResourceDef;
   namespace: string | undefined;
   name: string;
-  method: string;
-  query: URLSearchParams;
-  body: Buffer | undefined;
-  contentType: string;
+  method: "GET" | "POST" | "PUT" | "PATCH" | string;
+  /** The decoded body (an object, or a JSON patch array). */
+  body: unknown;
+  /** For PATCH. */
+  patchType?: PatchType;
 }
 
 /** A subresource response. */
@@ -31,7 +31,7 @@ export interface SubresourceResponse {
 type Handler = (r: SubresourceRequest) => Promise<SubresourceResponse>;
 
 function bodyObject(r: SubresourceRequest): KObject {
-  const v = parseBody(r.body ?? Buffer.alloc(0), r.contentType || "application/json");
+  const v = r.body;
   if (typeof v !== "object" || v === null || Array.isArray(v))
     throw ApiError.badRequest("Object 'Kind' is missing");
   return v as KObject;
@@ -68,11 +68,8 @@ const scale: Handler = async (r) => {
   let desired: KObject;
   if (r.method === "PUT") desired = bodyObject(r);
   else if (r.method === "PATCH") {
-    const ct = r.contentType.split(";")[0]!.trim();
-    const patch = parseBody(r.body ?? Buffer.alloc(0), "application/json");
-    if (ct === "application/json-patch+json")
-      throw ApiError.badRequest("json patch is not supported on scale");
-    desired = mergePatch(toScale(cur), patch) as KObject;
+    if (r.patchType === "json") throw ApiError.badRequest("json patch is not supported on scale");
+    desired = mergePatch(toScale(cur), r.body) as KObject;
   } else throw ApiError.methodNotAllowed();
   const replicas = desired["spec"]?.["replicas"];
   if (!Number.isInteger(replicas) || replicas < 0) {
@@ -164,3 +161,12 @@ const finalize: Handler = async (r) => {
 
 /** Handlers by subresource name. */
 export const subresourceHandlers: Record<string, Handler> = { scale, binding, eviction, finalize };
+
+/** Serves a subresource other than status; 404 when the resource has no such subresource. */
+export function serveSubresource(
+  r: SubresourceRequest & { subresource: string },
+): Promise<SubresourceResponse> {
+  const handler = subresourceHandlers[r.subresource];
+  if (!handler || !r.def.subresources.includes(r.subresource as never)) throw ApiError.noResource();
+  return handler(r);
+}
