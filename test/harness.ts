@@ -58,6 +58,8 @@ export class TestCluster {
   caPem: string | undefined;
   #scheme = "http";
   #client: { clientCertPem: string; clientKeyPem: string } | undefined;
+  #controllers: ChildProcess | undefined;
+  #controllerArgs: string[] = [];
 
   readonly #extraArgs: string[];
 
@@ -72,7 +74,9 @@ export class TestCluster {
    * Starts nats-server and the API server. Plain HTTP unless tls is set, so suites can use
    * fetch directly; the TLS suite turns it on.
    */
-  static async start(opts: { apiserverArgs?: string[]; tls?: boolean } = {}): Promise<TestCluster> {
+  static async start(
+    opts: { apiserverArgs?: string[]; tls?: boolean; controllers?: boolean; controllerArgs?: string[] } = {},
+  ): Promise<TestCluster> {
     const dir = await mkdtemp(join(tmpdir(), "kemu-test-"));
     const nats = new NatsServer({ stateDir: join(dir, "nats"), log: new TestLog().logger("nats") });
     await nats.start();
@@ -88,6 +92,10 @@ export class TestCluster {
       };
     }
     await writeFile(c.kubeconfigPath, c.#kubeconfig());
+    if (opts.controllers) {
+      c.#controllerArgs = opts.controllerArgs ?? [];
+      await c.startControllers();
+    }
     return c;
   }
 
@@ -158,6 +166,51 @@ export class TestCluster {
     this.#apiserver = undefined;
   }
 
+  /** Starts (or restarts) `kemu controller-manager`; resolves once its informers have synced. */
+  async startControllers(): Promise<void> {
+    const p = spawn(
+      process.execPath,
+      [KEMU_BIN, "controller-manager", "--nats-url", this.nats.url, ...this.#controllerArgs],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, KEMU_LOG_LEVEL: "warn" },
+      },
+    );
+    this.#controllers = p;
+    p.stderr!.setEncoding("utf8").on("data", (d: string) => {
+      this.#stderr = (this.#stderr + d).slice(-20_000);
+    });
+    await new Promise<void>((res, rej) => {
+      let out = "";
+      const timer = setTimeout(
+        () => rej(new Error(`controller-manager did not start: ${this.#stderr}`)),
+        30_000,
+      );
+      p.stdout!.setEncoding("utf8").on("data", (d: string) => {
+        out += d;
+        if (out.includes("controller-manager running")) {
+          clearTimeout(timer);
+          res();
+        }
+      });
+      p.once("exit", (code) => {
+        clearTimeout(timer);
+        rej(new Error(`controller-manager exited with ${code}: ${this.#stderr}`));
+      });
+    });
+    p.removeAllListeners("exit");
+  }
+
+  /** Stops the controller manager: SIGTERM or SIGKILL. */
+  async stopControllers(signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<void> {
+    const p = this.#controllers;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise<void>((r) => p.once("exit", () => r()));
+    p.kill(signal);
+    await exited;
+    this.#controllers = undefined;
+  }
+
   /** The API server's recent stderr, for failure messages. */
   get apiserverLog(): string {
     return this.#stderr;
@@ -192,6 +245,7 @@ export class TestCluster {
 
   /** Stops everything and removes the state directory. */
   async stop(): Promise<void> {
+    await this.stopControllers("SIGTERM");
     await this.stopApiServer("SIGTERM");
     await this.nats.stop();
     await rm(this.dir, { recursive: true, force: true });

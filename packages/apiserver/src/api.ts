@@ -558,7 +558,8 @@ export class Api {
         if (
           nmd["deletionTimestamp"] &&
           (!Array.isArray(nmd["finalizers"]) || nmd["finalizers"].length === 0) &&
-          !(nmd["deletionGracePeriodSeconds"] > 0)
+          !(nmd["deletionGracePeriodSeconds"] > 0) &&
+          !hooks.holdDeletion?.(next)
         ) {
           // The last finalizer is gone from an object being deleted: it goes now.
           rev = await this.store.delete(key, next, cur.rev);
@@ -748,7 +749,10 @@ export class Api {
       const grace = hooks.gracePeriod?.(obj, opts.gracePeriodSeconds) ?? 0;
       const ctx = this.#ctx(def, !!opts.dryRun);
       let pending = false;
-      if (grace > 0 || finalizers.length > 0) {
+      const held =
+        hooks.holdDeletion !== undefined &&
+        hooks.holdDeletion({ ...obj, metadata: { ...md, deletionTimestamp: "" } });
+      if (grace > 0 || finalizers.length > 0 || held) {
         // Graceful: mark the object and leave it; its owner (kubelet, a controller) finishes.
         const now = new Date();
         if (grace > 0) {
@@ -764,6 +768,7 @@ export class Api {
           md["deletionGracePeriodSeconds"] = 0;
         }
         if (finalizers.length > 0) md["finalizers"] = finalizers;
+        if (held) hooks.holdDeletion!(obj);
         pending = true;
       }
       if (opts.dryRun) return { obj, code: pending ? 202 : 200, warnings: [] };

@@ -40,4 +40,9 @@ export interface ResourceHooks {
    * deletionTimestamp set), or 0 to delete at once. requested is DeleteOptions.gracePeriodSeconds.
    */
   gracePeriod?(obj: KObject, requested: number | undefined): number;
+  /**
+   * Whether something other than metadata.finalizers holds the object after a delete (a
+   * namespace's spec.finalizers); it may mark the object (status.phase Terminating).
+   */
+  holdDeletion?(obj: KObject): boolean;
 }

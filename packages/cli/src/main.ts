@@ -11,12 +11,21 @@ import {
   SETTING_SOURCES,
   SettingsError,
 } from "@kemu/apiserver";
+import {
+  CONTROLLER_SETTING_SOURCES,
+  ControllerManager,
+  ControllerSettingsError,
+  parseControllerSettings,
+} from "@kemu/controllers";
 import { kubeconfig } from "./kubeconfig.ts";
 
 const USAGE = `kemu: a Kubernetes cluster emulator for service networking
 
 Usage:
   kemu apiserver [flags]     run the API server (Kubernetes REST over HTTP and NATS, store in JetStream)
+  kemu controller-manager [flags]
+                             run the controllers and the scheduler against an API server, over NATS
+  kemu control-plane [flags] run both in one process (API server flags plus controller flags)
   kemu kubeconfig [flags]    print a kubeconfig for an API server
   kemu version               print kemu's version and the Kubernetes version it emulates
   kemu help [command]        show help for a command
@@ -35,6 +44,34 @@ type Command = {
 const apiserverOptions = Object.fromEntries(
   Object.values(SETTING_SOURCES).map((s) => [s.flag.slice(2), { type: "string" as const }]),
 );
+const controllerOptions = Object.fromEntries(
+  Object.values(CONTROLLER_SETTING_SOURCES).map((s) => [s.flag.slice(2), { type: "string" as const }]),
+);
+
+function flagsFor<K extends string>(
+  sources: Record<K, { flag: string }>,
+  values: Record<string, string | boolean | undefined>,
+): Record<K, string | undefined> {
+  const out = {} as Record<K, string | undefined>;
+  for (const [key, src] of Object.entries(sources) as [K, { flag: string }][]) {
+    out[key] = values[src.flag.slice(2)] as string | undefined;
+  }
+  return out;
+}
+
+function helpLines(sources: Record<string, { flag: string; env: string; help: string }>): string {
+  return Object.values(sources)
+    .map((s) => `  ${s.flag.padEnd(38)} ${s.env.padEnd(32)} ${s.help}`)
+    .join("\n");
+}
+
+/** Resolves on SIGINT or SIGTERM. */
+function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+}
 
 const COMMANDS: Record<string, Command> = {
   apiserver: {
@@ -62,6 +99,51 @@ const COMMANDS: Record<string, Command> = {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);
       });
+      await server.stop();
+      return 0;
+    },
+  },
+  "controller-manager": {
+    help:
+      "Usage: kemu controller-manager [flags]\n\nRuns the controllers and the scheduler until interrupted. Flags (or environment variables):\n" +
+      helpLines(CONTROLLER_SETTING_SOURCES) +
+      "\n",
+    options: controllerOptions,
+    async run(values) {
+      const settings = parseControllerSettings(flagsFor(CONTROLLER_SETTING_SOURCES, values));
+      const log = createLogger(
+        "controller-manager",
+        streamSink((l) => process.stderr.write(l)),
+        settings.logLevel as LogLevel,
+      );
+      const cm = await ControllerManager.start(settings, log);
+      process.stdout.write("kemu controller-manager running\n");
+      await untilSignal();
+      await cm.stop();
+      return 0;
+    },
+  },
+  "control-plane": {
+    help:
+      "Usage: kemu control-plane [flags]\n\nRuns the API server, the controllers and the scheduler in one process.\n\nAPI server flags:\n" +
+      helpLines(SETTING_SOURCES) +
+      "\n\nController flags:\n" +
+      helpLines(CONTROLLER_SETTING_SOURCES) +
+      "\n",
+    options: { ...controllerOptions, ...apiserverOptions },
+    async run(values) {
+      const settings = parseSettings(flagsFor(SETTING_SOURCES, values));
+      const cSettings = parseControllerSettings(flagsFor(CONTROLLER_SETTING_SOURCES, values));
+      const log = createLogger(
+        "control-plane",
+        streamSink((l) => process.stderr.write(l)),
+        settings.logLevel as LogLevel,
+      );
+      const server = await ApiServer.start(settings, log.child("apiserver"));
+      const cm = await ControllerManager.start(cSettings, log.child("controllers"));
+      process.stdout.write(`kemu apiserver listening on ${server.url}\n`);
+      await untilSignal();
+      await cm.stop();
       await server.stop();
       return 0;
     },
@@ -121,6 +203,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (
       err instanceof SettingsError ||
+      err instanceof ControllerSettingsError ||
       err instanceof UsageError ||
       String((err as { code?: unknown }).code ?? "").startsWith("ERR_PARSE_ARGS")
     ) {

@@ -9,6 +9,13 @@ export const namespaceHooks: ResourceHooks = {
     const labels = (ns["metadata"]["labels"] ??= {});
     labels["kubernetes.io/metadata.name"] = ns["metadata"]["name"];
   },
+  holdDeletion(ns) {
+    const held = Array.isArray(ns["spec"]?.["finalizers"]) && ns["spec"]["finalizers"].length > 0;
+    if (held && ns["metadata"]["deletionTimestamp"] !== undefined) {
+      ns["status"] = { ...(ns["status"] ?? {}), phase: "Terminating" };
+    }
+    return held;
+  },
 };
 
 /** Workload controllers (Deployment, ReplicaSet, DaemonSet) start with an empty status. */

@@ -1,0 +1,7 @@
+/** Every controller the manager runs. To add one: write <name>/index.ts and list it here. */
+import type { Controller } from "./controller.ts";
+import { namespaceController } from "./namespace/index.ts";
+import { serviceAccountController } from "./serviceaccount/index.ts";
+
+/** The controllers, in start order. */
+export const CONTROLLERS: readonly Controller[] = [namespaceController, serviceAccountController];
