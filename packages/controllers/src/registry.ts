@@ -2,6 +2,11 @@
 import type { Controller } from "./controller.ts";
 import { namespaceController } from "./namespace/index.ts";
 import { serviceAccountController } from "./serviceaccount/index.ts";
+// controller imports (one line each, keep sorted)
 
 /** The controllers, in start order. */
-export const CONTROLLERS: readonly Controller[] = [namespaceController, serviceAccountController];
+export const CONTROLLERS: readonly Controller[] = [
+  namespaceController,
+  serviceAccountController,
+  // controller entries (one line each)
+];
