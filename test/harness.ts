@@ -261,3 +261,26 @@ export function uniqueNamespace(prefix: string): string {
 export function fixture(name: string): string {
   return join(ROOT, "test/fixtures/walkthrough", name);
 }
+
+/**
+ * Polls check until it returns true (a condition on observable state, never a fixed sleep),
+ * failing after timeoutMs with the last value it saw.
+ */
+export async function eventually(
+  check: () => Promise<boolean>,
+  opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
+  let last: unknown;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${opts.what ?? "condition"}${last ? `: ${String(last)}` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
+  }
+}

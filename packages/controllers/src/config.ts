@@ -11,8 +11,6 @@ export const ControllerSettings = z.object({
   nodeMonitorGracePeriodSeconds: z.coerce.number().min(1).default(40),
   /** How often node health is checked. */
   nodeMonitorPeriodSeconds: z.coerce.number().min(0.1).default(5),
-  /** Default toleration seconds for not-ready/unreachable taints (DefaultTolerationSeconds). */
-  podEvictionTimeoutSeconds: z.coerce.number().min(0).default(300),
   /** Pods on nodes that no longer exist are deleted after this (pod GC). */
   podGcOrphanSeconds: z.coerce.number().min(0).default(20),
   workers: z.coerce.number().int().min(1).default(5),
@@ -37,11 +35,6 @@ export const CONTROLLER_SETTING_SOURCES: Record<
     flag: "--node-monitor-period",
     env: "KEMU_NODE_MONITOR_PERIOD",
     help: "seconds between node health checks (default 5)",
-  },
-  podEvictionTimeoutSeconds: {
-    flag: "--default-not-ready-toleration-seconds",
-    env: "KEMU_DEFAULT_TOLERATION_SECONDS",
-    help: "tolerationSeconds added to pods for not-ready/unreachable taints (default 300)",
   },
   podGcOrphanSeconds: {
     flag: "--pod-gc-orphan-seconds",
