@@ -14,6 +14,8 @@ let api: ApiClient;
 
 beforeAll(async () => {
   c = await TestCluster.start({
+    // DefaultTolerationSeconds, as kube-apiserver's flags set it: pods tolerate an unreachable node for 1 s.
+    apiserverArgs: ["--default-unreachable-toleration-seconds", "1"],
     controllers: true,
     controllerArgs: [
       "--node-monitor-grace-period",
@@ -72,6 +74,14 @@ describe("node lifecycle", () => {
         { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute" },
       ]);
       await pod(ns, "elsewhere", "alive");
+      await pod(ns, "defaulted", "dying");
+      const defaulted = JSON.parse(await c.kubectlOk(["get", "pod", "defaulted", "-n", ns, "-o", "json"]));
+      expect(defaulted.spec.tolerations).toContainEqual({
+        key: "node.kubernetes.io/unreachable",
+        operator: "Exists",
+        effect: "NoExecute",
+        tolerationSeconds: 1,
+      });
       await c.kubectlOk([
         "wait",
         "--for=jsonpath={.status.conditions[?(@.type=='Ready')].status}=Unknown",

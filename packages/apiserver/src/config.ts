@@ -23,6 +23,8 @@ export const ApiServerSettings = z.object({
   logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
   watchCacheSize: z.coerce.number().int().min(10).default(100_000),
   compactionIntervalSeconds: z.coerce.number().int().min(0).default(300),
+  defaultNotReadyTolerationSeconds: z.coerce.number().int().min(0).default(300),
+  defaultUnreachableTolerationSeconds: z.coerce.number().int().min(0).default(300),
   tls: z.enum(["true", "false"]).default("true"),
   certDir: z.string().min(1).default(".kemu/pki"),
   tlsSans: z.string().default(""),
@@ -55,6 +57,16 @@ export const SETTING_SOURCES: Record<keyof ApiServerSettings, { flag: string; en
     help: "NodePort range (default 30000-32767)",
   },
   logLevel: { flag: "--log-level", env: "KEMU_LOG_LEVEL", help: "debug, info, warn or error (default info)" },
+  defaultNotReadyTolerationSeconds: {
+    flag: "--default-not-ready-toleration-seconds",
+    env: "KEMU_DEFAULT_NOT_READY_TOLERATION_SECONDS",
+    help: "tolerationSeconds of the not-ready:NoExecute toleration added to pods (default 300)",
+  },
+  defaultUnreachableTolerationSeconds: {
+    flag: "--default-unreachable-toleration-seconds",
+    env: "KEMU_DEFAULT_UNREACHABLE_TOLERATION_SECONDS",
+    help: "tolerationSeconds of the unreachable:NoExecute toleration added to pods (default 300)",
+  },
   tls: { flag: "--tls", env: "KEMU_TLS", help: "serve HTTPS (true, default) or plain HTTP (false)" },
   certDir: {
     flag: "--cert-dir",

@@ -49,7 +49,14 @@ export class ApiServer {
     const api = new Api({
       store,
       log: log.child("api"),
-      hooks: makeHooks(store, { serviceCIDR: settings.serviceCIDR, nodePortRange: settings.nodePortRange }),
+      hooks: makeHooks(
+        store,
+        { serviceCIDR: settings.serviceCIDR, nodePortRange: settings.nodePortRange },
+        {
+          notReadySeconds: settings.defaultNotReadyTolerationSeconds,
+          unreachableSeconds: settings.defaultUnreachableTolerationSeconds,
+        },
+      ),
     });
     followCrds(store, api.registry, log.child("crds"));
     let tls: { certPem: string; keyPem: string } | undefined;

@@ -6,20 +6,46 @@
 import type { KObject } from "@kemu/store";
 import type { ResourceHooks } from "../hooks.ts";
 
+/** The DefaultTolerationSeconds admission settings. */
+export interface TolerationDefaults {
+  notReadySeconds: number;
+  unreachableSeconds: number;
+}
+
 /** The Pod hooks. */
-export const podHooks: ResourceHooks = {
-  prepareForCreate(pod) {
-    pod["status"] = { phase: "Pending", qosClass: qosClass(pod) };
-  },
-  gracePeriod(pod, requested) {
-    const spec = pod["spec"] ?? {};
-    const phase = pod["status"]?.["phase"];
-    if (!spec["nodeName"] || phase === "Succeeded" || phase === "Failed") return 0;
-    const grace = requested ?? spec["terminationGracePeriodSeconds"] ?? 30;
-    // gracePeriodSeconds=0 without force still means "as soon as possible": 1 s, as upstream.
-    return Math.max(0, Number(grace));
-  },
-};
+export function podHooks(defaults: TolerationDefaults): ResourceHooks {
+  return {
+    prepareForCreate(pod) {
+      pod["status"] = { phase: "Pending", qosClass: qosClass(pod) };
+      // DefaultTolerationSeconds: tolerate a not-ready or unreachable node for a while, unless
+      // the pod says otherwise.
+      const spec = (pod["spec"] ??= {}) as KObject;
+      const tolerations: KObject[] = Array.isArray(spec["tolerations"]) ? spec["tolerations"] : [];
+      for (const [key, seconds] of [
+        ["node.kubernetes.io/not-ready", defaults.notReadySeconds],
+        ["node.kubernetes.io/unreachable", defaults.unreachableSeconds],
+      ] as const) {
+        const covered = tolerations.some(
+          (t) =>
+            (t["effect"] === "NoExecute" || !t["effect"]) &&
+            (t["key"] === key || (!t["key"] && t["operator"] === "Exists")),
+        );
+        if (!covered)
+          tolerations.push({ key, operator: "Exists", effect: "NoExecute", tolerationSeconds: seconds });
+      }
+      spec["tolerations"] = tolerations;
+    },
+    gracePeriod: podGracePeriod,
+  };
+}
+
+/** Graceful deletion: bound, unfinished pods wait their grace period for the kubelet. */
+function podGracePeriod(pod: KObject, requested: number | undefined): number {
+  const spec = pod["spec"] ?? {};
+  const phase = pod["status"]?.["phase"];
+  if (!spec["nodeName"] || phase === "Succeeded" || phase === "Failed") return 0;
+  return Math.max(0, Number(requested ?? spec["terminationGracePeriodSeconds"] ?? 30));
+}
 
 /** The pod's QoS class, from its containers' requests and limits (v1 qos.GetPodQOS, simplified to cpu/memory). */
 function qosClass(pod: KObject): string {
