@@ -51,7 +51,12 @@ export async function createNode(api: ApiClient, name: string, opts: FakeNodeOpt
     kind: "Node",
     metadata: {
       name,
-      labels: { "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", ...opts.labels },
+      labels: {
+        "kubernetes.io/hostname": name,
+        "kubernetes.io/os": "linux",
+        "kubernetes.io/arch": "amd64",
+        ...opts.labels,
+      },
     },
     spec: {
       podCIDR: `10.244.${opts.index}.0/24`,
@@ -76,7 +81,12 @@ export async function createNode(api: ApiClient, name: string, opts: FakeNodeOpt
           lastTransitionTime: now(),
         },
       ],
-      nodeInfo: { kubeletVersion: "v1.32.0-kemu", containerRuntimeVersion: "kemu://0.1.0", operatingSystem: "linux", architecture: "amd64" },
+      nodeInfo: {
+        kubeletVersion: "v1.32.0-kemu",
+        containerRuntimeVersion: "kemu://0.1.0",
+        operatingSystem: "linux",
+        architecture: "amd64",
+      },
     },
   });
   await renewLease(api, name);
@@ -131,7 +141,10 @@ export class FakeKubelet {
     const md = pod["metadata"];
     let work: Promise<unknown> | undefined;
     if (md["deletionTimestamp"]) {
-      work = this.#api.delete(R.pods, md["namespace"], md["name"], { gracePeriodSeconds: 0, preconditions: { uid: md["uid"] } });
+      work = this.#api.delete(R.pods, md["namespace"], md["name"], {
+        gracePeriodSeconds: 0,
+        preconditions: { uid: md["uid"] },
+      });
     } else if (pod["status"]?.["phase"] === "Pending") {
       const n = (this.#nextIP.get(node) ?? 1) + 1;
       this.#nextIP.set(node, n);
@@ -150,7 +163,13 @@ export class FakeKubelet {
             hostIP: `127.0.1.${index}`,
             hostIPs: [{ ip: `127.0.1.${index}` }],
             startTime: t,
-            conditions: [cond("PodReadyToStartContainers"), cond("Initialized"), cond("Ready"), cond("ContainersReady"), cond("PodScheduled")],
+            conditions: [
+              cond("PodReadyToStartContainers"),
+              cond("Initialized"),
+              cond("Ready"),
+              cond("ContainersReady"),
+              cond("PodScheduled"),
+            ],
             containerStatuses: (pod["spec"]["containers"] as KObject[]).map((c) => ({
               name: c["name"],
               image: c["image"],

@@ -13,6 +13,7 @@ import type { ResourceDef } from "./resources.ts";
 export function admit(def: ResourceDef, obj: KObject, old: KObject | undefined): KObject {
   if (old && def.kind === "Service" && !def.group) prepareServiceUpdate(obj as never, old as never);
   const defaulted = applyDefaults(def.group, def.version, def.kind, obj, old ? "update" : "create");
+  normalize(def, defaulted);
   const errors = validate(def.group, def.version, def.kind, defaulted, old);
   if (errors.length > 0) {
     throw ApiError.invalid(def.group, def.kind, String(defaulted["metadata"]?.["name"] ?? ""), errors);
@@ -41,5 +42,49 @@ export function strategicPatch(def: ResourceDef, current: KObject, patch: object
       throw ApiError.internal(err.message);
     }
     throw err;
+  }
+}
+
+/** Removes the fields at paths like `spec.foo` or `spec.ports[0].bogus` from obj (in place). */
+export function pruneFields(obj: KObject, paths: string[]): KObject {
+  for (const path of paths) {
+    const parts = path.match(/[^.[\]]+|\[\d+\]/g) ?? [];
+    let cur: unknown = obj;
+    for (let i = 0; i < parts.length - 1 && cur !== undefined; i++) {
+      const p = parts[i]!;
+      const idx = /^\[(\d+)\]$/.exec(p);
+      cur = idx ? (cur as unknown[])[Number(idx[1])] : (cur as KObject)?.[p];
+    }
+    const last = parts[parts.length - 1];
+    if (cur && typeof cur === "object" && last !== undefined && !last.startsWith("["))
+      delete (cur as KObject)[last];
+  }
+  return obj;
+}
+
+/**
+ * What v1 conversion and Go's omitempty do to every stored object: plural fields mirror their
+ * singular forms (podIPs from podIP, hostIPs from hostIP, podCIDRs from podCIDR), node
+ * allocatable defaults to capacity, and empty
+ * label and annotation maps are omitted.
+ */
+export function normalize(def: ResourceDef, obj: KObject): void {
+  const md = obj["metadata"];
+  if (md) {
+    for (const f of ["labels", "annotations"]) {
+      if (md[f] && typeof md[f] === "object" && Object.keys(md[f]).length === 0) delete md[f];
+    }
+  }
+  if (def.group !== "") return;
+  if (def.kind === "Pod" && obj["status"]) {
+    const st = obj["status"];
+    if (st["podIP"] && !st["podIPs"]?.length) st["podIPs"] = [{ ip: st["podIP"] }];
+    if (st["hostIP"] && !st["hostIPs"]?.length) st["hostIPs"] = [{ ip: st["hostIP"] }];
+  } else if (def.kind === "Node") {
+    if (obj["spec"]?.["podCIDR"] && !obj["spec"]["podCIDRs"]?.length)
+      obj["spec"]["podCIDRs"] = [obj["spec"]["podCIDR"]];
+    // SetDefaults_NodeStatus: allocatable defaults to capacity.
+    const st = obj["status"];
+    if (st?.["capacity"] && !st["allocatable"]) st["allocatable"] = { ...st["capacity"] };
   }
 }

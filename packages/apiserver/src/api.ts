@@ -21,7 +21,7 @@ import { ApiError, toApiError } from "./errors.ts";
 import type { HookContext, ResourceHooks } from "./hooks.ts";
 import { clone, dropNulls, generateName, jsonEqual, mergePatch, meta, newUID, timestamp } from "./meta.ts";
 import { apiVersionOf, Registry, storageToken, type ResourceDef } from "./resources.ts";
-import { admit, strictFieldCheck, strategicPatch } from "./admission.ts";
+import { admit, pruneFields, strictFieldCheck, strategicPatch } from "./admission.ts";
 import { CONVERTERS, type Converter } from "./conversion.ts";
 
 /** How a write treats unknown fields (the fieldValidation query parameter). */
@@ -133,6 +133,18 @@ export class Api {
     };
   }
 
+  /** Watch events as served, shared by every watcher of the same resource version. */
+  readonly #served = new Map<ResourceDef, WeakMap<KObject, KObject>>();
+
+  /** #out for watch events: one served object per stored object and resource, so transports can cache its encoding. */
+  #outShared(def: ResourceDef, obj: KObject): KObject {
+    let m = this.#served.get(def);
+    if (!m) this.#served.set(def, (m = new WeakMap()));
+    let o = m.get(obj);
+    if (!o) m.set(obj, (o = this.#out(def, obj)));
+    return o;
+  }
+
   /** Adds apiVersion/kind for the served version (objects are stored with them). */
   #out(def: ResourceDef, obj: KObject): KObject {
     // The served version's apiVersion wins (custom resources share storage across versions).
@@ -211,23 +223,37 @@ export class Api {
     try {
       if (opts.continue) {
         const tok = decodeContinue(opts.continue);
-        rev = tok.rv;
         start = tok.start;
-        items = await this.store.listAt(res, ns, rev).catch((err) => {
-          if (err instanceof StoreError && err.code === "Expired") {
-            throw ApiError.expired(
-              "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
-            );
-          }
-          throw err;
-        });
+        if (tok.rv < 0) {
+          // An inconsistent continuation (handed out with an expired token): the latest state.
+          const r = await this.store.list(res, ns, true);
+          items = r.items;
+          rev = r.rev;
+        } else {
+          rev = tok.rv;
+          items = await this.store.listAt(res, ns, rev).catch((err) => {
+            if (err instanceof StoreError && err.code === "Expired") {
+              const e = ApiError.expired(
+                "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
+              );
+              e.statusMetadata = { continue: encodeContinue(-1, tok.start) };
+              throw e;
+            }
+            throw err;
+          });
+        }
       } else if (
         opts.resourceVersion &&
         opts.resourceVersion !== "0" &&
         opts.resourceVersionMatch === "Exact"
       ) {
         rev = parseRV(opts.resourceVersion);
-        items = await this.store.listAt(res, ns, rev);
+        items = await this.store.listAt(res, ns, rev).catch((err) => {
+          if (err instanceof StoreError && err.code === "Expired") {
+            throw ApiError.expired("The resourceVersion for the provided list is too old.");
+          }
+          throw err;
+        });
       } else if (opts.resourceVersion && opts.resourceVersion !== "0") {
         // NotOlderThan: anything at least as new as the given revision.
         const min = parseRV(opts.resourceVersion);
@@ -321,7 +347,7 @@ export class Api {
       else if (now) type = "ADDED";
       else if (before) type = "DELETED";
       else return;
-      sink({ type, object: this.#out(def, ev.obj) });
+      sink({ type, object: this.#outShared(def, ev.obj) });
     };
     let handle: { stop(): void } | undefined;
     const rv = opts.resourceVersion;
@@ -418,15 +444,24 @@ export class Api {
     }
   }
 
-  #fieldCheck(def: ResourceDef, body: KObject, mode: FieldValidation | undefined): string[] {
+  /**
+   * fieldValidation: Strict fails on unknown fields; Warn (the default) and Ignore drop them,
+   * as decoding into typed structs does, Warn also returning a warning for each.
+   */
+  #fieldCheck(
+    def: ResourceDef,
+    body: KObject,
+    mode: FieldValidation | undefined,
+  ): { obj: KObject; warnings: string[] } {
     const unknown = strictFieldCheck(def, body);
-    if (unknown.length === 0 || mode === "Ignore") return [];
+    if (unknown.length === 0) return { obj: body, warnings: [] };
     if (mode === "Strict") {
       throw ApiError.badRequest(
         `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(", ")}`,
       );
     }
-    return unknown.map((f) => `unknown field "${f}"`);
+    const obj = pruneFields(clone(body), unknown);
+    return { obj, warnings: mode === "Ignore" ? [] : unknown.map((f) => `unknown field "${f}"`) };
   }
 
   /** Creates an object (POST). */
@@ -444,8 +479,9 @@ export class Api {
       return { ...r, obj: c.conv.fromStorage(r.obj) };
     }
     this.#checkTypeMeta(def, body);
-    const warnings = this.#fieldCheck(def, body, opts.fieldValidation);
-    let obj = dropNulls(clone(body)) as KObject;
+    const checked = this.#fieldCheck(def, body, opts.fieldValidation);
+    const warnings = checked.warnings;
+    let obj = dropNulls(clone(checked.obj)) as KObject;
     Object.assign(obj, typeMeta(def));
     let md = meta(obj);
     if (def.namespaced) {
@@ -542,6 +578,7 @@ export class Api {
       }
       let next = this.#prepareUpdate(def, obj, old, subresource);
       if (subresource !== "binding") next = admit(def, next, old);
+      this.#bumpGeneration(def, next, old, subresource);
       if (jsonEqual(withoutRV(next), withoutRV(this.#out(def, old)))) {
         // A no-op update writes nothing and keeps the resourceVersion, as kube-apiserver does.
         return { obj: this.#out(def, old), code: 200, warnings: [] };
@@ -614,14 +651,21 @@ export class Api {
       md["generateName"] = omd["generateName"];
     delete md["managedFields"];
     md["resourceVersion"] = omd["resourceVersion"];
-    if (def.generation && subresource !== "status") {
-      const specOf = (o: KObject) => {
-        const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = o;
-        return rest;
-      };
-      if (!jsonEqual(specOf(next), specOf(old))) md["generation"] = (Number(omd["generation"]) || 0) + 1;
-    }
     return next;
+  }
+
+  /** Bumps metadata.generation when the spec changed (and, for some kinds, annotations). */
+  #bumpGeneration(def: ResourceDef, next: KObject, old: KObject, subresource: string | undefined): void {
+    if (!def.generation || subresource === "status") return;
+    const specOf = (o: KObject) => {
+      const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = o;
+      return rest;
+    };
+    const changed =
+      !jsonEqual(specOf(next), specOf(old)) ||
+      (def.generationOnAnnotations === true &&
+        !jsonEqual(next["metadata"]?.["annotations"] ?? {}, old["metadata"]?.["annotations"] ?? {}));
+    if (changed) meta(next)["generation"] = (Number(old["metadata"]?.["generation"]) || 0) + 1;
   }
 
   /** Replaces an object (PUT), on the main resource or its status subresource. */
@@ -641,10 +685,11 @@ export class Api {
       return { ...r, obj: c.conv.fromStorage(r.obj) };
     }
     this.#checkTypeMeta(def, body);
-    const warnings = this.#fieldCheck(def, body, opts.fieldValidation);
+    const checked = this.#fieldCheck(def, body, opts.fieldValidation);
+    const warnings = checked.warnings;
     const pinned = !!body["metadata"]?.["resourceVersion"];
     const r = await this.#guaranteedUpdate(def, namespace, name, subresource, opts, () => ({
-      obj: clone(body),
+      obj: clone(checked.obj),
       pinnedRV: pinned,
     }));
     return { ...r, warnings: [...warnings, ...r.warnings] };
@@ -695,10 +740,11 @@ export class Api {
         throw ApiError.badRequest("the patch did not produce an object");
       }
       this.#checkTypeMeta(def, result as KObject);
-      warnings = this.#fieldCheck(def, result as KObject, opts.fieldValidation);
+      const checked = this.#fieldCheck(def, result as KObject, opts.fieldValidation);
+      warnings = checked.warnings;
       const rv = (result as KObject)["metadata"]?.["resourceVersion"];
       return {
-        obj: result as KObject,
+        obj: checked.obj,
         pinnedRV: rv !== undefined && rv !== current["metadata"]["resourceVersion"],
       };
     }).then((r) => ({ ...r, warnings }));
@@ -834,26 +880,14 @@ function applyPatch(def: ResourceDef, current: KObject, type: PatchType, patch: 
         throw ApiError.badRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
       try {
         return jsonpatch.applyPatch(clone(current), patch as jsonpatch.Operation[], true, false).newDocument;
-      } catch (err) {
-        const e = err as { name?: string; message?: string; operation?: { op?: string; path?: string } };
-        if (e.name === "TEST_OPERATION_FAILED")
-          throw ApiError.invalid(def.group, def.kind, current["metadata"]["name"], [
-            {
-              type: "FieldValueInvalid",
-              field: "",
-              badValue: "",
-              detail: "the server rejected our request due to an error in our request",
-            },
-          ]);
-        const path = e.operation?.path ?? "";
-        throw ApiError.invalid(def.group, def.kind, current["metadata"]["name"], [
-          {
-            type: "FieldValueInvalid",
-            field: "",
-            badValue: "",
-            detail: `the server rejected our request due to an error in our request: ${String(e.message).split("\n")[0]}${path ? ` (path ${path})` : ""}`,
-          },
-        ]);
+      } catch {
+        // handlers/patch.go: NewGenericServerResponse(422, ...) keeps only its generic message.
+        throw new ApiError(
+          "Invalid",
+          422,
+          "the server rejected our request due to an error in our request",
+          {},
+        );
       }
     }
     case "merge":

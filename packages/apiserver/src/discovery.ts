@@ -71,7 +71,7 @@ export function apiGroupDoc(reg: Registry, group: string): object | undefined {
 
 /** /api/v1 or /apis/<group>/<version>: the legacy APIResourceList, or undefined. */
 export function apiResourceList(reg: Registry, group: string, version: string): object | undefined {
-  const defs = reg.resources.filter((r) => r.group === group && r.version === version);
+  const defs = sortedResources(reg.resources.filter((r) => r.group === group && r.version === version));
   if (defs.length === 0) return undefined;
   const resources: object[] = [];
   for (const d of defs) {
@@ -153,7 +153,7 @@ export function aggregatedDiscovery(reg: Registry, legacy: boolean): object {
       metadata: group ? { name: group, creationTimestamp: null } : { creationTimestamp: null },
       versions: [...versions].map(([version, defs]) => ({
         version,
-        resources: defs.map(discoveryResource),
+        resources: sortedResources(defs).map(discoveryResource),
         freshness: "Current",
       })),
     })),
@@ -162,3 +162,8 @@ export function aggregatedDiscovery(reg: Registry, legacy: boolean): object {
 
 /** The content type of aggregated discovery responses. */
 export const AGGREGATED_CONTENT_TYPE = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+/** Resources in the order kube-apiserver lists them: alphabetical by plural name. */
+function sortedResources(defs: ResourceDef[]): ResourceDef[] {
+  return [...defs].sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
+}

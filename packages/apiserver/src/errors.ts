@@ -45,7 +45,7 @@ export interface StatusDetails {
 export interface Status {
   kind: "Status";
   apiVersion: "v1";
-  metadata: Record<string, never>;
+  metadata: { continue?: string; resourceVersion?: string };
   status: "Failure" | "Success";
   message?: string;
   reason?: StatusReason;
@@ -68,6 +68,8 @@ export class ApiError extends Error {
   readonly reason: StatusReason;
   readonly code: number;
   readonly details: StatusDetails | undefined;
+  /** ListMeta carried by the Status (a fresh continue token for an expired one). */
+  statusMetadata: { continue?: string; resourceVersion?: string } = {};
 
   constructor(reason: StatusReason, code: number, message: string, details?: StatusDetails) {
     super(message);
@@ -82,7 +84,7 @@ export class ApiError extends Error {
     const s: Status = {
       kind: "Status",
       apiVersion: "v1",
-      metadata: {},
+      metadata: { ...this.statusMetadata },
       status: "Failure",
       message: this.message,
       reason: this.reason,
@@ -145,6 +147,7 @@ export class ApiError extends Error {
       "MethodNotAllowed",
       405,
       "the server does not allow this method on the requested resource",
+      {},
     );
   }
 

@@ -15,7 +15,6 @@ import {
 } from "node:http";
 import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { parse as parseYaml } from "yaml";
 import type { Logger } from "@kemu/common";
 import type { KObject } from "@kemu/store";
 import { buildTable, TableOptionsError } from "@kemu/tables";
@@ -40,6 +39,7 @@ import {
   versionInfo,
 } from "./discovery.ts";
 import { servedResources } from "./openapi.ts";
+import { decodeObject, decodePatch } from "./decode.ts";
 import { customTable } from "./crds.ts";
 import { serveSubresource } from "./subresources.ts";
 import type { ResourceDef } from "./resources.ts";
@@ -47,7 +47,6 @@ import type { ResourceDef } from "./resources.ts";
 /** Request bodies above this size get 413, as kube-apiserver's 3 MiB limit. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
-const ACCEPTED_BODY_TYPES = ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"];
 
 /** A parsed resource request. */
 export interface ResourceRequest {
@@ -243,7 +242,9 @@ export class HttpServer {
           body:
             raw === undefined
               ? undefined
-              : parseBody(raw, method === "PATCH" ? "application/json" : ct || "application/json"),
+              : method === "PATCH"
+                ? decodePatch(raw)
+                : decodeObject(raw, ct || "application/json", def.kind),
           ...(method === "PATCH" ? { patchType: patchType(ct) } : {}),
         });
         return sendJSON(res, out.code, out.obj);
@@ -261,20 +262,20 @@ export class HttpServer {
         }
         case "POST": {
           if (name) throw ApiError.methodNotAllowed();
-          const body = await readObjectBody(req);
+          const body = await readObjectBody(req, def.kind);
           const r = await api.create(def, namespace, body, writeOptions(q));
           return sendJSON(res, r.code, r.obj, r.warnings);
         }
         case "PUT": {
           if (!name) throw ApiError.methodNotAllowed();
-          const body = await readObjectBody(req);
+          const body = await readObjectBody(req, def.kind);
           const r = await api.update(def, namespace, name, body, writeOptions(q), subresource);
           return sendJSON(res, r.code, r.obj, r.warnings);
         }
         case "PATCH": {
           if (!name) throw ApiError.methodNotAllowed();
           const type = patchType(String(req.headers["content-type"] ?? ""));
-          const patch = parseBody(await readBody(req, method), "application/json");
+          const patch = decodePatch(await readBody(req, method));
           const r = await api.patch(def, namespace, name, type, patch, writeOptions(q), subresource);
           return sendJSON(res, r.code, r.obj, r.warnings);
         }
@@ -282,7 +283,11 @@ export class HttpServer {
           const raw = await readBody(req, method);
           const body =
             raw.length > 0
-              ? (parseBody(raw, String(req.headers["content-type"] ?? "application/json")) as KObject)
+              ? (decodeObject(
+                  raw,
+                  String(req.headers["content-type"] ?? "application/json"),
+                  "DeleteOptions",
+                ) as KObject)
               : {};
           const opts = deleteOptions(q, body);
           if (!name) {
@@ -369,7 +374,10 @@ export class HttpServer {
           metadata: object["metadata"],
         };
       }
-      const line = JSON.stringify({ type: ev.type, object }) + "\n";
+      const line =
+        object === ev.object
+          ? `{"type":"${ev.type}","object":${encodeShared(object)}}\n`
+          : JSON.stringify({ type: ev.type, object }) + "\n";
       if (pending) pending.push(line);
       else res.write(line);
     };
@@ -400,6 +408,15 @@ export class HttpServer {
     // The response closes when the client goes away (req "close" fires once the request is read).
     res.on("close", () => w.stop());
   }
+}
+
+/** JSON of watch event objects, encoded once however many watchers send it. */
+const encoded = new WeakMap<object, string>();
+
+function encodeShared(obj: object): string {
+  let s = encoded.get(obj);
+  if (s === undefined) encoded.set(obj, (s = JSON.stringify(obj)));
+  return s;
 }
 
 function isTrue(v: string | null): boolean {
@@ -571,52 +588,9 @@ export async function readBody(req: IncomingMessage, _method: string): Promise<B
   return Buffer.concat(chunks);
 }
 
-async function readObjectBody(req: IncomingMessage): Promise<KObject> {
+async function readObjectBody(req: IncomingMessage, kind: string): Promise<KObject> {
   const raw = await readBody(req, req.method ?? "");
-  const ct = String(req.headers["content-type"] ?? "application/json");
-  const v = parseBody(raw, ct);
-  if (typeof v !== "object" || v === null || Array.isArray(v)) {
-    throw ApiError.badRequest("Object 'Kind' is missing in '" + raw.toString("utf8").slice(0, 200) + "'");
-  }
-  return v as KObject;
-}
-
-/** Decodes a JSON or YAML body; bad syntax is a 400 with the decoder's message. */
-export function parseBody(raw: Buffer, contentType: string): unknown {
-  const ct = contentType.split(";")[0]!.trim() || "application/json";
-  const text = raw.toString("utf8");
-  if (ct === "application/yaml" || ct === "application/apply-patch+yaml") {
-    if (ct === "application/apply-patch+yaml") {
-      throw ApiError.unsupportedMediaType(ct, ACCEPTED_BODY_TYPES);
-    }
-    try {
-      return parseYaml(text);
-    } catch (err) {
-      throw ApiError.badRequest(
-        `error converting YAML to JSON: yaml: ${(err as Error).message.split("\n")[0]}`,
-      );
-    }
-  }
-  if (ct === "application/vnd.kubernetes.protobuf") {
-    throw ApiError.unsupportedMediaType(ct, ["application/json", "application/yaml"]);
-  }
-  if (!ct.startsWith("application/") || !ct.endsWith("json")) {
-    throw ApiError.unsupportedMediaType(ct, ACCEPTED_BODY_TYPES);
-  }
-  if (text.trim() === "") throw ApiError.badRequest("Object 'Kind' is missing in ''");
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw ApiError.badRequest(`couldn't get version/kind; json parse error: ${goJsonError(err as Error)}`);
-  }
-}
-
-/** Node's JSON.parse message, phrased like Go's encoding/json where it can be. */
-function goJsonError(err: Error): string {
-  const m = /Unexpected token '?(.)'?/.exec(err.message);
-  if (m) return `invalid character '${m[1]}' looking for beginning of value`;
-  if (/Unexpected end/.test(err.message)) return "unexpected end of JSON input";
-  return err.message;
+  return decodeObject(raw, String(req.headers["content-type"] ?? "application/json"), kind) as KObject;
 }
 
 function sendJSON(

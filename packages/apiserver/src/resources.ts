@@ -26,6 +26,8 @@ export interface ResourceDef {
   verbs: string[];
   /** metadata.generation is kept and bumped on spec changes. */
   generation?: boolean;
+  /** Annotation changes bump generation too (Deployments, as upstream's strategy does). */
+  generationOnAnnotations?: boolean;
   /** Extra field selector fields beyond metadata.name and metadata.namespace. */
   fields?: Record<string, (obj: KObject) => string | undefined>;
   /** Storage token override: resources that share storage with another (events.k8s.io Event). */
@@ -119,6 +121,10 @@ export const RESOURCES: readonly ResourceDef[] = [
     shortNames: ["svc"],
     categories: ["all"],
     subresources: ["status"],
+    fields: {
+      "spec.clusterIP": (o) => str(at(o, "spec", "clusterIP")) ?? "",
+      "spec.type": (o) => str(at(o, "spec", "type")) ?? "",
+    },
   }),
   def({
     group: "",
@@ -208,6 +214,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     categories: ["all"],
     subresources: ["status", "scale"],
     generation: true,
+    generationOnAnnotations: true,
   }),
   def({
     group: "apps",

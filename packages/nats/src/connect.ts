@@ -24,6 +24,8 @@ export async function connectNats(opts: ConnectOptions): Promise<NatsConnection>
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
     waitOnFirstConnect: false,
+    // Stack traces for every request cost ~14% of the API server's CPU under load.
+    noAsyncTraces: true,
   });
   void (async () => {
     for await (const s of nc.status()) {
