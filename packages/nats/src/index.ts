@@ -10,6 +10,8 @@ export {
   objectSubject,
   parseObjectSubject,
   apiSubject,
+  FABRIC_BUCKET,
+  nodeSubject,
 } from "./subjects.ts";
 export { connectNats, type ConnectOptions } from "./connect.ts";
 export { NatsServer, type NatsServerOptions } from "./server.ts";

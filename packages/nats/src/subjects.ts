@@ -69,3 +69,11 @@ export function apiSubject(verb: string): string {
 
 /** Queue group shared by every API server replica, so each request is served once. */
 export const API_QUEUE = "kemu-apiserver";
+
+/** The KV bucket of the loopback fabric: where each pod port really listens. */
+export const FABRIC_BUCKET = "KEMU_FABRIC";
+
+/** Subject prefix of one node agent's services (logs, exec, status): `kemu.node.<node>.<what>`. */
+export function nodeSubject(node: string, what: string): string {
+  return `kemu.node.${escapeToken(node)}.${what}`;
+}

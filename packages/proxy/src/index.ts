@@ -1,0 +1,2 @@
+/** @kemu/proxy: the kube-proxy emulator (rules, sync machine, userspace data plane, metrics). */
+export type * from "./types.ts";
