@@ -11,7 +11,10 @@ import type { ResourceDef } from "./resources.ts";
 
 /** Returns obj defaulted, after validating it; throws 422 Invalid with field causes. */
 export function admit(def: ResourceDef, obj: KObject, old: KObject | undefined): KObject {
-  if (old && def.kind === "Service" && !def.group) prepareServiceUpdate(obj as never, old as never);
+  if (old && def.kind === "Service" && !def.group) {
+    prepareServiceUpdate(obj as never, old as never);
+    dropTypeDependentFields(obj, old);
+  }
   const defaulted = applyDefaults(def.group, def.version, def.kind, obj, old ? "update" : "create");
   normalize(def, defaulted);
   const errors = validate(def.group, def.version, def.kind, defaulted, old);
@@ -86,5 +89,50 @@ export function normalize(def: ResourceDef, obj: KObject): void {
     // SetDefaults_NodeStatus: allocatable defaults to capacity.
     const st = obj["status"];
     if (st?.["capacity"] && !st["allocatable"]) st["allocatable"] = { ...st["capacity"] };
+  }
+}
+
+const needsClusterIP = (s: KObject) => s["spec"]?.["type"] !== "ExternalName";
+const needsNodePort = (s: KObject) =>
+  s["spec"]?.["type"] === "NodePort" || s["spec"]?.["type"] === "LoadBalancer";
+const needsHCNodePort = (s: KObject) =>
+  s["spec"]?.["type"] === "LoadBalancer" && s["spec"]?.["externalTrafficPolicy"] === "Local";
+const needsExternalTrafficPolicy = needsNodePort;
+
+/**
+ * A Service changing type drops the fields its old type needed, when this update left them as
+ * they were (kube-apiserver's dropTypeDependentFields): a LoadBalancer patched to ClusterIP
+ * loses its nodePorts, healthCheckNodePort, allocateLoadBalancerNodePorts and
+ * externalTrafficPolicy instead of failing validation.
+ */
+export function dropTypeDependentFields(svc: KObject, old: KObject): void {
+  const spec = (svc["spec"] ??= {}) as KObject;
+  const ospec = (old["spec"] ?? {}) as KObject;
+  const same = (f: string) => JSON.stringify(spec[f]) === JSON.stringify(ospec[f]);
+  if (needsClusterIP(old) && !needsClusterIP(svc)) {
+    if (same("clusterIPs") || same("clusterIP")) {
+      delete spec["clusterIP"];
+      delete spec["clusterIPs"];
+    }
+    if (same("ipFamilies")) delete spec["ipFamilies"];
+    if (same("ipFamilyPolicy")) delete spec["ipFamilyPolicy"];
+  }
+  if (needsNodePort(old) && !needsNodePort(svc)) {
+    const oldPorts: KObject[] = ospec["ports"] ?? [];
+    for (const p of (spec["ports"] ?? []) as KObject[]) {
+      const o = oldPorts.find(
+        (x) => x["port"] === p["port"] && (x["protocol"] ?? "TCP") === (p["protocol"] ?? "TCP"),
+      );
+      if (o && o["nodePort"] === p["nodePort"]) delete p["nodePort"];
+    }
+  }
+  if (needsHCNodePort(old) && !needsHCNodePort(svc) && same("healthCheckNodePort"))
+    delete spec["healthCheckNodePort"];
+  if (ospec["type"] === "LoadBalancer" && spec["type"] !== "LoadBalancer") {
+    if (same("allocateLoadBalancerNodePorts")) delete spec["allocateLoadBalancerNodePorts"];
+    if (same("loadBalancerClass")) delete spec["loadBalancerClass"];
+  }
+  if (needsExternalTrafficPolicy(old) && !needsExternalTrafficPolicy(svc) && same("externalTrafficPolicy")) {
+    delete spec["externalTrafficPolicy"];
   }
 }
