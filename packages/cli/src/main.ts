@@ -18,14 +18,22 @@ import {
   parseControllerSettings,
 } from "@kemu/controllers";
 import { kubeconfig } from "./kubeconfig.ts";
+import { runDown, runStatus, runUp } from "./up.ts";
+import { Edge } from "@kemu/edge";
+import { connectNats } from "@kemu/nats";
 
 const USAGE = `kemu: a Kubernetes cluster emulator for service networking
 
 Usage:
+  kemu up [--nodes N] [--detach] [--fresh]
+                             start a local cluster: nats-server, control plane, N nodes, edge
+  kemu down                  stop it (state is kept; 'kemu up' resumes it)
+  kemu status                processes, nodes, and each node's kube-proxy sync state
   kemu apiserver [flags]     run the API server (Kubernetes REST over HTTP and NATS, store in JetStream)
   kemu controller-manager [flags]
                              run the controllers and the scheduler against an API server, over NATS
   kemu control-plane [flags] run both in one process (API server flags plus controller flags)
+  kemu edge --nats-url URL   run the external load balancer and LoadBalancer IP pool
   kemu kubeconfig [flags]    print a kubeconfig for an API server
   kemu version               print kemu's version and the Kubernetes version it emulates
   kemu help [command]        show help for a command
@@ -100,6 +108,91 @@ const COMMANDS: Record<string, Command> = {
         process.once("SIGTERM", resolve);
       });
       await server.stop();
+      return 0;
+    },
+  },
+  up: {
+    help:
+      "Usage: kemu up [flags]\n\n" +
+      "Starts a local cluster and waits until every node is Ready, then prints what to do next.\n" +
+      "State (store, certificates, kubeconfig, logs) lives in --state-dir and survives 'kemu down'.\n\n" +
+      "  --nodes N            number of nodes (default 3; node N answers on 127.0.1.N)\n" +
+      "  --detach             return once Ready, leaving the cluster running in the background\n" +
+      "  --fresh              start from an empty store\n" +
+      "  --state-dir DIR      default .kemu\n" +
+      "  --nats-url URL       use this NATS (JetStream) instead of starting nats-server\n" +
+      "  --api-port PORT      API server port (default 6443)\n" +
+      "  --proxy-mode MODE    kube-proxy mode on every node: iptables (default), ipvs or nftables\n",
+    options: {
+      nodes: { type: "string" },
+      detach: { type: "boolean" },
+      fresh: { type: "boolean" },
+      "state-dir": { type: "string" },
+      "nats-url": { type: "string" },
+      "api-port": { type: "string" },
+      "proxy-mode": { type: "string" },
+    },
+    async run(values) {
+      const nodes = Number(values["nodes"] ?? 3);
+      if (!Number.isInteger(nodes) || nodes < 1 || nodes > 250)
+        throw new UsageError(`invalid --nodes: must be 1-250, got "${String(values["nodes"])}"`);
+      const apiPort = Number(values["api-port"] ?? 6443);
+      if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535)
+        throw new UsageError(`invalid --api-port: "${String(values["api-port"])}"`);
+      const proxyMode = String(values["proxy-mode"] ?? "iptables");
+      if (!["iptables", "ipvs", "nftables"].includes(proxyMode)) {
+        throw new UsageError(`invalid --proxy-mode: must be iptables, ipvs or nftables, got "${proxyMode}"`);
+      }
+      const o: Parameters<typeof runUp>[0] = {
+        nodes,
+        apiPort,
+        proxyMode,
+        stateDir: String(values["state-dir"] ?? ".kemu"),
+        fresh: values["fresh"] === true,
+        detach: values["detach"] === true,
+        out: (l) => process.stdout.write(l + "\n"),
+      };
+      if (values["nats-url"]) o.natsUrl = String(values["nats-url"]);
+      return runUp(o);
+    },
+  },
+  down: {
+    help: "Usage: kemu down [--state-dir DIR]\n\nStops the cluster started from DIR (default .kemu). Its state is kept.\n",
+    options: { "state-dir": { type: "string" } },
+    run: (values) => runDown(String(values["state-dir"] ?? ".kemu"), (l) => process.stdout.write(l + "\n")),
+  },
+  status: {
+    help: "Usage: kemu status [--state-dir DIR]\n\nShows the cluster's processes and, per node, its kube-proxy sync machine.\n",
+    options: { "state-dir": { type: "string" } },
+    run: (values) => runStatus(String(values["state-dir"] ?? ".kemu"), (l) => process.stdout.write(l + "\n")),
+  },
+  edge: {
+    help:
+      "Usage: kemu edge --nats-url URL [--edge-host HOST] [--lb-pool CIDR]\n\n" +
+      "Runs the external load balancer (every NodePort on HOST, default 127.0.0.1) and the\n" +
+      "LoadBalancer IP pool (default 127.0.2.0/24).\n",
+    options: {
+      "nats-url": { type: "string" },
+      "edge-host": { type: "string" },
+      "lb-pool": { type: "string" },
+    },
+    async run(values) {
+      const url = values["nats-url"] ?? process.env["KEMU_NATS_URL"];
+      if (!url) throw new UsageError("invalid --nats-url: is required");
+      const log = createLogger(
+        "edge",
+        streamSink((l) => process.stderr.write(l)),
+        "info",
+      );
+      const nc = await connectNats({ url: String(url), name: "kemu-edge", log: log.child("nats") });
+      const opts: Parameters<typeof Edge.start>[0] = { nc, log };
+      if (values["edge-host"]) opts.edgeHost = String(values["edge-host"]);
+      if (values["lb-pool"]) opts.lbPool = String(values["lb-pool"]);
+      const edge = await Edge.start(opts);
+      process.stdout.write("kemu edge running\n");
+      await untilSignal();
+      await edge.stop();
+      await nc.drain().catch(() => {});
       return 0;
     },
   },
