@@ -4,7 +4,8 @@
  * calls Api; it holds no API semantics of its own.
  *
  * Limitations vs Kubernetes: no authentication (every request is anonymous and allowed);
- * responses are JSON only (protobuf-only clients get 406); no legacy /api/v1/watch/ paths.
+ * API responses are JSON (protobuf-only clients get 406; /openapi/v2 also speaks protobuf);
+ * no legacy /api/v1/watch/ paths.
  */
 import {
   createServer,
@@ -18,7 +19,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "@kemu/common";
 import type { KObject } from "@kemu/store";
 import { buildTable, TableOptionsError } from "@kemu/tables";
-import { openapiV3DocumentJSON, openapiV3Index } from "@kemu/openapi";
+import { openapiV2Response, openapiV3DocumentJSON, openapiV3Index } from "@kemu/openapi";
 import {
   Api,
   type DeleteOptions,
@@ -46,7 +47,6 @@ import type { ResourceDef } from "./resources.ts";
 
 /** Request bodies above this size get 413, as kube-apiserver's 3 MiB limit. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
-
 
 /** A parsed resource request. */
 export interface ResourceRequest {
@@ -154,6 +154,24 @@ export class HttpServer {
         if (wantsAggregated(accept))
           return sendJSON(res, 200, aggregatedDiscovery(reg, false), [], AGGREGATED_CONTENT_TYPE);
         return sendJSON(res, 200, apiGroupList(reg));
+      case "/openapi/v2": {
+        // kubectl's client-side validation (e.g. of `kind: List` files) reads this, as protobuf.
+        const answer = openapiV2Response(servedResources(reg), req.headers.accept);
+        if (!answer) {
+          res.writeHead(406, { Vary: "Accept" });
+          res.end();
+          return;
+        }
+        const headers = { "Content-Type": answer.contentType, ETag: answer.etag, Vary: "Accept" };
+        if (req.headers["if-none-match"]?.includes(answer.etag)) {
+          res.writeHead(304, headers);
+          res.end();
+          return;
+        }
+        res.writeHead(200, headers);
+        res.end(answer.body);
+        return;
+      }
       case "/openapi/v3":
         return sendJSON(res, 200, openapiV3Index(servedResources(reg)));
       case "/":
@@ -168,6 +186,7 @@ export class HttpServer {
               .map((g) => `/apis/${g.group}/${g.version}`),
             "/healthz",
             "/livez",
+            "/openapi/v2",
             "/openapi/v3",
             "/readyz",
             "/version",
