@@ -420,11 +420,10 @@ export class Api {
     const ns = await this.store.get(this.#key(nsDef, undefined, namespace));
     if (!ns) throw ApiError.notFound(nsDef, namespace);
     if (forCreate && ns.obj["metadata"]?.["deletionTimestamp"]) {
-      throw ApiError.forbidden(
-        def,
-        "",
-        `unable to create new content in namespace ${namespace} because it is being terminated`,
-      );
+      const message = `unable to create new content in namespace ${namespace} because it is being terminated`;
+      const err = ApiError.forbidden(def, "", message);
+      err.details?.causes?.push({ reason: "NamespaceTerminating", message, field: "metadata.namespace" });
+      throw err;
     }
   }
 
@@ -626,12 +625,18 @@ export class Api {
     if (subresource === "binding") {
       // Binding writes spec.nodeName and status together (upstream's assignPod).
     } else if (subresource === "status") {
-      // Status updates change status only (ResetObjectMetaForStatus).
+      // Status updates change status only (ResetObjectMetaForStatus); the apps workloads'
+      // status strategies keep only spec and labels, so controllers can set annotations there.
       const status = next["status"];
+      const annotations = next["metadata"]?.["annotations"];
       next = clone(old);
       Object.assign(next, typeMeta(def));
       if (status === undefined) delete next["status"];
       else next["status"] = status;
+      if (def.statusUpdatesAnnotations) {
+        if (annotations === undefined) delete next["metadata"]["annotations"];
+        else next["metadata"]["annotations"] = annotations;
+      }
     } else if (def.subresources.includes("status")) {
       if (old["status"] === undefined) delete next["status"];
       else next["status"] = clone(old["status"]);

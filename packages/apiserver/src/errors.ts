@@ -90,7 +90,11 @@ export class ApiError extends Error {
       reason: this.reason,
       code: this.code,
     };
-    if (this.details) s.details = this.details;
+    if (this.details) {
+      // causes is omitempty upstream.
+      const { causes, ...rest } = this.details;
+      s.details = causes && causes.length > 0 ? { ...rest, causes } : rest;
+    }
     return s;
   }
 
@@ -138,7 +142,10 @@ export class ApiError extends Error {
   /** 403 with a message. */
   static forbidden(gr: GroupResource, name: string, why: string): ApiError {
     const subject = name ? `${qualified(gr)} "${name}"` : qualified(gr);
-    return new ApiError("Forbidden", 403, `${subject} is forbidden: ${why}`, details(gr, name));
+    return new ApiError("Forbidden", 403, `${subject} is forbidden: ${why}`, {
+      ...details(gr, name),
+      causes: [],
+    });
   }
 
   /** 405 for a verb the resource does not support. */

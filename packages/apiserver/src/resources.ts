@@ -28,6 +28,8 @@ export interface ResourceDef {
   generation?: boolean;
   /** Annotation changes bump generation too (Deployments, as upstream's strategy does). */
   generationOnAnnotations?: boolean;
+  /** Status updates may change annotations (the apps workloads' status strategies). */
+  statusUpdatesAnnotations?: boolean;
   /** Extra field selector fields beyond metadata.name and metadata.namespace. */
   fields?: Record<string, (obj: KObject) => string | undefined>;
   /** Storage token override: resources that share storage with another (events.k8s.io Event). */
@@ -214,6 +216,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     categories: ["all"],
     subresources: ["status", "scale"],
     generation: true,
+    statusUpdatesAnnotations: true,
     generationOnAnnotations: true,
   }),
   def({
@@ -227,6 +230,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     categories: ["all"],
     subresources: ["status", "scale"],
     generation: true,
+    statusUpdatesAnnotations: true,
     fields: { "status.replicas": (o) => String(at(o, "status", "replicas") ?? 0) },
   }),
   def({
@@ -240,6 +244,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     categories: ["all"],
     subresources: ["status"],
     generation: true,
+    statusUpdatesAnnotations: true,
   }),
   def({
     group: "apps",
