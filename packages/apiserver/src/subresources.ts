@@ -122,11 +122,12 @@ const binding: Handler = async (r) => {
   }
   const next = clone(pod);
   next["spec"]["nodeName"] = target["name"];
-  const conds: KObject[] = (next["status"] ??= {})["conditions"] ?? [];
+  // The whole PodScheduled condition is replaced, dropping an Unschedulable reason and message.
   const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-  const existing = conds.find((c) => c["type"] === "PodScheduled");
-  if (existing) Object.assign(existing, { status: "True", lastTransitionTime: now });
-  else conds.push({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: now });
+  const conds: KObject[] = ((next["status"] ??= {})["conditions"] ?? []).filter(
+    (c: KObject) => c["type"] !== "PodScheduled",
+  );
+  conds.push({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: now });
   next["status"]["conditions"] = conds;
   // Binding sets spec.nodeName and the PodScheduled condition in one write, as upstream's assignPod does.
   await api.update(def, namespace, r.name, next, {}, "binding");

@@ -3,7 +3,7 @@ import type { Store } from "@kemu/store";
 import type { ResourceHooks } from "../hooks.ts";
 import { podHooks, type TolerationDefaults } from "./pods.ts";
 import { serviceHooks, type ServiceNetwork } from "./services.ts";
-import { namespaceHooks, workloadHooks } from "./simple.ts";
+import { daemonSetHooks, namespaceHooks, workloadHooks } from "./simple.ts";
 import { CRD_STORAGE, crdHooks } from "../crds.ts";
 
 export type { ServiceNetwork } from "./services.ts";
@@ -20,7 +20,7 @@ export function makeHooks(
     namespaces: namespaceHooks,
     deployments_apps: workloadHooks,
     replicasets_apps: workloadHooks,
-    daemonsets_apps: workloadHooks,
+    daemonsets_apps: daemonSetHooks,
     [CRD_STORAGE]: crdHooks,
   };
 }

@@ -17,6 +17,18 @@ export function podHooks(defaults: TolerationDefaults): ResourceHooks {
   return {
     prepareForCreate(pod) {
       pod["status"] = { phase: "Pending", qosClass: qosClass(pod) };
+      if (Array.isArray(pod["spec"]?.["schedulingGates"]) && pod["spec"]["schedulingGates"].length > 0) {
+        pod["status"]["conditions"] = [
+          {
+            type: "PodScheduled",
+            status: "False",
+            reason: "SchedulingGated",
+            message: "Scheduling is blocked due to non-empty scheduling gates",
+            lastProbeTime: null,
+            lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+          },
+        ];
+      }
       // DefaultTolerationSeconds: tolerate a not-ready or unreachable node for a while, unless
       // the pod says otherwise.
       const spec = (pod["spec"] ??= {}) as KObject;

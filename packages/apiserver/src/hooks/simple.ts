@@ -24,3 +24,23 @@ export const workloadHooks: ResourceHooks = {
     obj["status"] = {};
   },
 };
+
+const TEMPLATE_GENERATION = "deprecated.daemonset.template.generation";
+
+/**
+ * DaemonSets as apps/v1's strategy keeps them: the template generation annotation starts at 1
+ * and goes up only when the pod template changes (pods carry it as pod-template-generation).
+ */
+export const daemonSetHooks: ResourceHooks = {
+  prepareForCreate(ds) {
+    ds["status"] = {};
+    const ann = (ds["metadata"]["annotations"] ??= {});
+    ann[TEMPLATE_GENERATION] = "1";
+  },
+  async beforeUpdate(_ctx, ds, old) {
+    const prev = Number(old["metadata"]?.["annotations"]?.[TEMPLATE_GENERATION] ?? 1) || 1;
+    const changed = JSON.stringify(ds["spec"]?.["template"]) !== JSON.stringify(old["spec"]?.["template"]);
+    const ann = (ds["metadata"]["annotations"] ??= {});
+    ann[TEMPLATE_GENERATION] = String(changed ? prev + 1 : prev);
+  },
+};
