@@ -73,6 +73,14 @@ export interface ServicePortRule {
   clusterEndpoints: RuleEndpoint[];
   /** Endpoints for NodePort, LoadBalancer and externalIP traffic (externalTrafficPolicy applied). */
   externalEndpoints: RuleEndpoint[];
+  /**
+   * Set only when externalPolicyLocal and the port is reachable from outside: kube-proxy's
+   * Cluster-policy endpoints, which connections from pods and from the node itself to the
+   * NodePort, external IPs or LoadBalancer IPs use instead of externalEndpoints (the EXT
+   * chain's short-circuit; the node's own traffic is also masqueraded). Added by the rules
+   * engineer; optional so that older consumers keep compiling.
+   */
+  clusterPolicyEndpoints?: RuleEndpoint[];
   /** Any endpoint at all (kube-proxy rejects when none exists, and drops when only remote ones do for Local). */
   hasEndpoints: boolean;
   /** Ready endpoints on this node, for healthCheckNodePort. */
