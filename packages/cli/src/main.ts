@@ -20,6 +20,7 @@ import {
 import { kubeconfig } from "./kubeconfig.ts";
 import { runDown, runStatus, runUp } from "./up.ts";
 import { Edge } from "@kemu/edge";
+import { NodeHost } from "@kemu/node";
 import { connectNats } from "@kemu/nats";
 
 const USAGE = `kemu: a Kubernetes cluster emulator for service networking
@@ -34,6 +35,8 @@ Usage:
                              run the controllers and the scheduler against an API server, over NATS
   kemu control-plane [flags] run both in one process (API server flags plus controller flags)
   kemu edge --nats-url URL   run the external load balancer and LoadBalancer IP pool
+  kemu nodes --nats-url URL --count N
+                             run N emulated nodes (kubelet, kube-proxy, data plane) in one process
   kemu kubeconfig [flags]    print a kubeconfig for an API server
   kemu version               print kemu's version and the Kubernetes version it emulates
   kemu help [command]        show help for a command
@@ -165,6 +168,67 @@ const COMMANDS: Record<string, Command> = {
     help: "Usage: kemu status [--state-dir DIR]\n\nShows the cluster's processes and, per node, its kube-proxy sync machine.\n",
     options: { "state-dir": { type: "string" } },
     run: (values) => runStatus(String(values["state-dir"] ?? ".kemu"), (l) => process.stdout.write(l + "\n")),
+  },
+  nodes: {
+    help:
+      "Usage: kemu nodes --nats-url URL [flags]\n\n" +
+      "Runs emulated nodes in this process until interrupted. Node N is named <prefix>N, answers on\n" +
+      "127.0.1.N (NodePorts, kube-proxy /healthz on 10256 and /metrics on 10249) and runs its pods\n" +
+      "in 10.244.N.0/24.\n\n" +
+      "  --count N              how many nodes (default 1)\n" +
+      "  --first-index N        index of the first node (default 1)\n" +
+      "  --name-prefix P        default node-\n" +
+      "  --proxy-mode MODE      iptables (default), ipvs or nftables\n" +
+      "  --ipvs-scheduler S     rr (default), wrr, lc, wlc, sh, dh, sed or nq\n",
+    options: {
+      "nats-url": { type: "string" },
+      count: { type: "string" },
+      "first-index": { type: "string" },
+      "name-prefix": { type: "string" },
+      "proxy-mode": { type: "string" },
+      "ipvs-scheduler": { type: "string" },
+    },
+    async run(values) {
+      const url = values["nats-url"] ?? process.env["KEMU_NATS_URL"];
+      if (!url) throw new UsageError("invalid --nats-url: is required");
+      const count = Number(values["count"] ?? 1);
+      const first = Number(values["first-index"] ?? 1);
+      if (
+        !Number.isInteger(count) ||
+        count < 1 ||
+        !Number.isInteger(first) ||
+        first < 1 ||
+        first + count - 1 > 254
+      ) {
+        throw new UsageError("invalid --count/--first-index: node indexes must lie within 1-254");
+      }
+      const mode = String(values["proxy-mode"] ?? "iptables");
+      if (!["iptables", "ipvs", "nftables"].includes(mode))
+        throw new UsageError(`invalid --proxy-mode: "${mode}"`);
+      const sched = String(values["ipvs-scheduler"] ?? "rr");
+      if (!["rr", "wrr", "lc", "wlc", "sh", "dh", "sed", "nq"].includes(sched)) {
+        throw new UsageError(`invalid --ipvs-scheduler: "${sched}"`);
+      }
+      const log = createLogger(
+        "nodes",
+        streamSink((l) => process.stderr.write(l)),
+        "info",
+      );
+      const host = await NodeHost.start({
+        natsUrl: String(url),
+        log,
+        count,
+        firstIndex: first,
+        namePrefix: String(values["name-prefix"] ?? "node-"),
+        proxyMode: mode as "iptables",
+        ipvsScheduler: sched as "rr",
+        onNode: (a) => log.info("node started", { node: a.name, ip: a.ip }),
+      });
+      process.stdout.write(`kemu nodes running (${host.agents.map((a) => a.name).join(", ")})\n`);
+      await untilSignal();
+      await host.stop();
+      return 0;
+    },
   },
   edge: {
     help:

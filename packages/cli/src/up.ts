@@ -266,8 +266,10 @@ export async function runStatus(stateDir: string, out: (s: string) => void): Pro
         proxy?.["mode"] ?? "-",
         proxy?.["state"] ?? "unreachable",
         proxy ? String(proxy["stale"] ?? false) : "-",
-        proxy ? String(proxy["rules"] ?? "-") : "-",
-        proxy?.["lastSyncTime"] ?? "-",
+        proxy ? String(proxy["ruleCount"] ?? "-") : "-",
+        proxy?.["lastSyncAt"]
+          ? `${Math.max(0, Math.round((Date.now() - proxy["lastSyncAt"]) / 1000))}s ago`
+          : "-",
       ]);
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

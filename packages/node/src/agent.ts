@@ -1,0 +1,91 @@
+/**
+ * One emulated node: its kubelet, its kube-proxy and the data plane they share. A NodeHost
+ * runs many of them in one process over one NATS connection (scale runs, `kemu up`); the
+ * compose setup runs one per container.
+ */
+import type { Logger } from "@kemu/common";
+import { ApiClient } from "@kemu/controllers";
+import type { Fabric } from "@kemu/fabric";
+import { Kubelet, type KubeletSettingsInput } from "@kemu/kubelet";
+import { KubeProxy, UserspaceDataPlane, type IpvsScheduler, type ProxyMode } from "@kemu/proxy";
+import type { NatsConnection } from "@kemu/nats";
+
+/** What a node needs to know about itself. */
+export interface NodeAgentOptions {
+  nc: NatsConnection;
+  fabric: Fabric;
+  log: Logger;
+  name: string;
+  /** N: 127.0.1.N and 10.244.N.0/24. */
+  index: number;
+  proxyMode: ProxyMode;
+  ipvsScheduler?: IpvsScheduler;
+  /** minSyncPeriod and syncPeriod of kube-proxy (ms). */
+  minSyncPeriodMs?: number;
+  syncPeriodMs?: number;
+  /** Extra kubelet settings (labels, lease timings, capacity). */
+  kubelet?: Partial<KubeletSettingsInput>;
+}
+
+/** A running node. */
+export class NodeAgent {
+  readonly name: string;
+  readonly ip: string;
+  readonly kubelet: Kubelet;
+  readonly proxy: KubeProxy;
+  readonly dataPlane: UserspaceDataPlane;
+
+  private constructor(
+    name: string,
+    ip: string,
+    kubelet: Kubelet,
+    proxy: KubeProxy,
+    dataPlane: UserspaceDataPlane,
+  ) {
+    this.name = name;
+    this.ip = ip;
+    this.kubelet = kubelet;
+    this.proxy = proxy;
+    this.dataPlane = dataPlane;
+  }
+
+  /** Starts the node: the data plane first, then kube-proxy and the kubelet (which registers the Node). */
+  static async start(o: NodeAgentOptions): Promise<NodeAgent> {
+    const api = new ApiClient(o.nc);
+    const ip = o.fabric.nodeIP(o.index);
+    const log = o.log.child(o.name);
+    const node = { name: o.name, ip };
+    const dataPlane = new UserspaceDataPlane({ fabric: o.fabric, node, log: log.child("dataplane") });
+    const proxy = new KubeProxy({
+      log: log.child("proxy"),
+      dataPlane,
+      api,
+      node,
+      bindAddress: ip,
+      config: {
+        mode: o.proxyMode,
+        ipvsScheduler: o.ipvsScheduler ?? "rr",
+        clusterCIDR: "10.244.0.0/16",
+        minSyncPeriodMs: o.minSyncPeriodMs ?? 1_000,
+        syncPeriodMs: o.syncPeriodMs ?? 30_000,
+      },
+    });
+    const kubelet = new Kubelet({
+      settings: { ...o.kubelet, nodeName: o.name, nodeIndex: o.index },
+      api,
+      fabric: o.fabric,
+      log: log.child("kubelet"),
+      dataPlane,
+    });
+    await proxy.start();
+    await kubelet.start();
+    return new NodeAgent(o.name, ip, kubelet, proxy, dataPlane);
+  }
+
+  /** Stops the kubelet, kube-proxy and the data plane. */
+  async stop(): Promise<void> {
+    await this.kubelet.stop();
+    await this.proxy.stop();
+    await this.dataPlane.close();
+  }
+}

@@ -1,0 +1,82 @@
+/** Many node agents in one process, sharing one NATS connection and one fabric. */
+import type { Logger } from "@kemu/common";
+import { LoopbackFabric } from "@kemu/fabric";
+import { connectNats, type NatsConnection } from "@kemu/nats";
+import type { IpvsScheduler, ProxyMode } from "@kemu/proxy";
+import type { KubeletSettingsInput } from "@kemu/kubelet";
+import { NodeAgent } from "./agent.ts";
+
+/** Options of a NodeHost. */
+export interface NodeHostOptions {
+  natsUrl: string;
+  log: Logger;
+  count: number;
+  /** Index of the first node (default 1): node-1 is 127.0.1.1. */
+  firstIndex?: number;
+  /** Node names are `${prefix}${index}` (default "node-"). */
+  namePrefix?: string;
+  proxyMode: ProxyMode;
+  ipvsScheduler?: IpvsScheduler;
+  kubelet?: Partial<KubeletSettingsInput>;
+  /** Called as each node comes up. */
+  onNode?: (agent: NodeAgent) => void;
+}
+
+/** A process's worth of nodes. */
+export class NodeHost {
+  readonly agents: NodeAgent[];
+  readonly fabric: LoopbackFabric;
+  readonly #nc: NatsConnection;
+
+  private constructor(nc: NatsConnection, fabric: LoopbackFabric, agents: NodeAgent[]) {
+    this.#nc = nc;
+    this.fabric = fabric;
+    this.agents = agents;
+  }
+
+  /** Starts count nodes, a few at a time. */
+  static async start(o: NodeHostOptions): Promise<NodeHost> {
+    const nc = await connectNats({ url: o.natsUrl, name: "kemu-nodes", log: o.log.child("nats") });
+    const fabric = await LoopbackFabric.open(nc, o.log.child("fabric"));
+    const agents: NodeAgent[] = [];
+    const first = o.firstIndex ?? 1;
+    const indexes = Array.from({ length: o.count }, (_, i) => first + i);
+    const host = new NodeHost(nc, fabric, agents);
+    try {
+      // Eight at a time: starting 50 nodes at once would flood a 2-core machine.
+      for (let i = 0; i < indexes.length; i += 8) {
+        const batch = await Promise.all(
+          indexes.slice(i, i + 8).map(async (index) => {
+            const name = `${o.namePrefix ?? "node-"}${index}`;
+            await fabric.forgetNode(name);
+            const opts: Parameters<typeof NodeAgent.start>[0] = {
+              nc,
+              fabric,
+              log: o.log,
+              name,
+              index,
+              proxyMode: o.proxyMode,
+            };
+            if (o.ipvsScheduler) opts.ipvsScheduler = o.ipvsScheduler;
+            if (o.kubelet) opts.kubelet = o.kubelet;
+            const agent = await NodeAgent.start(opts);
+            o.onNode?.(agent);
+            return agent;
+          }),
+        );
+        agents.push(...batch);
+      }
+    } catch (err) {
+      await host.stop();
+      throw err;
+    }
+    return host;
+  }
+
+  /** Stops every node and disconnects. */
+  async stop(): Promise<void> {
+    for (const a of this.agents) await a.stop().catch(() => {});
+    await this.fabric.close();
+    await this.#nc.drain().catch(() => {});
+  }
+}

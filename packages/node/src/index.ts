@@ -1,0 +1,3 @@
+/** @kemu/node: an emulated node (kubelet + kube-proxy + data plane), and a host for many. */
+export { NodeAgent, type NodeAgentOptions } from "./agent.ts";
+export { NodeHost, type NodeHostOptions } from "./host.ts";
