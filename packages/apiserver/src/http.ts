@@ -43,6 +43,7 @@ import { servedResources } from "./openapi.ts";
 import { decodeObject, decodePatch } from "./decode.ts";
 import { customTable } from "./crds.ts";
 import { serveSubresource } from "./subresources.ts";
+import { servePodLog } from "./podlogs.ts";
 import type { ResourceDef } from "./resources.ts";
 
 /** Request bodies above this size get 413, as kube-apiserver's 3 MiB limit. */
@@ -248,7 +249,13 @@ export class HttpServer {
     try {
       const neg = negotiate(accept);
       if (subresource && subresource !== "status") {
-        if (!name) throw ApiError.noResource();
+        if (!name || !def.subresources.includes(subresource as never)) throw ApiError.noResource();
+        if (subresource === "log") {
+          if (method !== "GET") throw ApiError.methodNotAllowed();
+          return await servePodLog(api, api.store.connection, def, namespace!, name, q, res, (stop) =>
+            res.on("close", stop),
+          );
+        }
         const ct = String(req.headers["content-type"] ?? "");
         const raw = method === "GET" ? undefined : await readBody(req, method);
         const out = await serveSubresource({

@@ -1,0 +1,222 @@
+/**
+ * The article's walkthrough (../shared/seed/WALKTHROUGH.md), steps 1-7, on `kemu up --nodes 3`
+ * with real kubectl and curl: the loopback fabric, node N at 127.0.1.N, NodePort 31180.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, fixture, ROOT, run, type RunResult } from "./harness.ts";
+
+const KEMU = join(ROOT, "packages/cli/bin/kemu.js");
+let stateDir: string;
+let kubeconfig: string;
+
+function kubectl(...args: string[]): Promise<RunResult> {
+  return run("kubectl", ["--kubeconfig", kubeconfig, "--cache-dir", join(stateDir, "kube-cache"), ...args]);
+}
+
+function kubectlInput(input: string, ...args: string[]): Promise<RunResult> {
+  return run("kubectl", ["--kubeconfig", kubeconfig, "--cache-dir", join(stateDir, "kube-cache"), ...args], {
+    input,
+  });
+}
+
+async function kubectlOk(...args: string[]): Promise<string> {
+  const r = await kubectl(...args);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** One request on a fresh connection, as `curl` in the article's loop makes it. */
+async function curl(url: string, extra: string[] = []): Promise<RunResult> {
+  return run("curl", ["-s", "--max-time", "3", ...extra, url]);
+}
+
+/** The pod name an nginx-like answer carries: `linuxea-<pod>.com ▍ <id> ▍version number 1.0`. */
+function podOf(answer: string): string {
+  const m = /^linuxea-(\S+)\.com ▍/.exec(answer.trim());
+  if (!m) throw new Error(`unexpected answer: ${JSON.stringify(answer)}`);
+  return m[1]!;
+}
+
+beforeAll(async () => {
+  stateDir = await mkdtemp(join(tmpdir(), "kemu-walkthrough-"));
+  kubeconfig = join(stateDir, "kubeconfig");
+  const up = await run(
+    process.execPath,
+    [KEMU, "up", "--nodes", "3", "--detach", "--state-dir", stateDir, "--api-port", "0"],
+    {
+      timeoutMs: 180_000,
+    },
+  );
+  if (up.code !== 0) throw new Error(`kemu up failed: ${up.stdout}${up.stderr}`);
+  expect(up.stdout).toContain("Cluster is ready.");
+}, 200_000);
+
+afterAll(async () => {
+  if (stateDir) {
+    await run(process.execPath, [KEMU, "down", "--state-dir", stateDir], { timeoutMs: 60_000 });
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}, 90_000);
+
+describe("walkthrough on kemu up", () => {
+  it("walkthrough: three Ready nodes at 127.0.1.1-3", async () => {
+    const out = await kubectlOk("get", "nodes", "-o", "wide");
+    for (const n of [1, 2, 3])
+      expect(out).toMatch(
+        new RegExp(`^node-${n}\\s+Ready\\s+<none>\\s+\\S+\\s+v1\\.32\\.0-kemu\\s+127\\.0\\.1\\.${n}\\s`, "m"),
+      );
+  });
+
+  it("walkthrough: step 1, redis runs as redis-<hash>-<id>, 1/1 Running with a pod IP and a node", async () => {
+    expect(await kubectlOk("apply", "-f", fixture("redis.yaml"))).toBe("deployment.apps/redis created\n");
+    await kubectlOk("rollout", "status", "deployment/redis", "--timeout=60s");
+    const out = await kubectlOk("get", "pods", "-o", "wide", "-l", "app=redis");
+    expect(out).toMatch(
+      /^redis-[a-z0-9]{8,10}-[a-z0-9]{5}\s+1\/1\s+Running\s+0\s+\S+\s+10\.244\.[1-3]\.\d+\s+node-[1-3]\s/m,
+    );
+  });
+
+  it("walkthrough: steps 2-3, the redis Service gets its endpoint", async () => {
+    expect(await kubectlOk("apply", "-f", fixture("svc-redis.yaml"))).toBe("service/redis created\n");
+    const ip = (
+      await kubectlOk("get", "pods", "-l", "app=redis", "-o", "jsonpath={.items[0].status.podIP}")
+    ).trim();
+    await eventually(async () =>
+      /^Endpoints:\s+\S+:6379$/m.test(await kubectlOk("describe", "svc", "redis")),
+    );
+    const d = await kubectlOk("describe", "svc", "redis");
+    expect(d).toMatch(new RegExp(`^Endpoints:\\s+${ip.replace(/\./g, "\\.")}:6379$`, "m"));
+    expect(d).toMatch(/^IP:\s+10\.96\.65\.65$/m);
+  });
+
+  it("walkthrough: steps 4-6, one nginx pod per node, and a fresh-connection curl loop reaches all three", async () => {
+    expect(await kubectlOk("apply", "-f", fixture("nginx.yaml"))).toBe(
+      "daemonset.apps/nginx-linuxea created\n",
+    );
+    await kubectlOk("rollout", "status", "daemonset/nginx-linuxea", "--timeout=60s");
+    const pods = await kubectlOk("get", "pods", "-o", "wide", "--show-labels", "-l", "app=nginx");
+    const rows = pods.trim().split("\n").slice(1);
+    expect(rows).toHaveLength(3);
+    for (const r of rows) {
+      expect(r).toMatch(/^nginx-linuxea-[a-z0-9]{5}\s+1\/1\s+Running\s+0\s+\S+\s+10\.244\.\d\.\d+\s+node-\d/);
+      expect(r).toMatch(
+        /app=nginx,controller-revision-hash=[a-z0-9]+,pod-template-generation=1,release=www$/,
+      );
+    }
+    expect(new Set(rows.map((r) => r.split(/\s+/)[6])).size).toBe(3);
+    expect(await kubectlOk("apply", "-f", fixture("linuxea.yaml"))).toBe("service/linuxea created\n");
+    expect(await kubectlOk("get", "svc", "linuxea")).toMatch(
+      /^linuxea\s+NodePort\s+10\.96\.66\.66\s+<none>\s+80:31180\/TCP\s/m,
+    );
+    const names = rows.map((r) => r.split(/\s+/)[0]!);
+    const seen = new Set<string>();
+    await eventually(
+      async () => {
+        const r = await curl("http://127.0.1.1:31180/linuxea.html");
+        if (r.code === 0 && r.stdout) seen.add(podOf(r.stdout));
+        return seen.size === 3;
+      },
+      { what: "answers from all three nginx pods", timeoutMs: 60_000, intervalMs: 10 },
+    );
+    expect([...seen].sort()).toEqual([...names].sort());
+  });
+
+  it("walkthrough: step 7, ClientIP session affinity keeps the loop on one pod", async () => {
+    expect(await kubectlOk("patch", "svc", "linuxea", "-p", '{"spec":{"sessionAffinity":"ClientIP"}}')).toBe(
+      "service/linuxea patched\n",
+    );
+    const d = await kubectlOk("describe", "svc", "linuxea");
+    expect(d).toMatch(/^Session Affinity:\s+ClientIP$/m);
+    expect(d).toMatch(/^External Traffic Policy:\s+Cluster$/m);
+    expect(d).toMatch(/^NodePort:\s+<unset>\s+31180\/TCP$/m);
+    expect(d).toMatch(/^Endpoints:\s+10\.244\.\d\.\d+:80,10\.244\.\d\.\d+:80,10\.244\.\d\.\d+:80$/m);
+    // The node's rules follow the patch; then every fresh connection lands on one pod.
+    await eventually(async () => {
+      const answers = await Promise.all(
+        [1, 2, 3, 4, 5].map(() => curl("http://127.0.1.2:31180/linuxea.html")),
+      );
+      return new Set(answers.map((a) => podOf(a.stdout))).size === 1;
+    });
+    const loop: string[] = [];
+    for (let i = 0; i < 20; i++) loop.push(podOf((await curl("http://127.0.1.2:31180/linuxea.html")).stdout));
+    expect(new Set(loop).size).toBe(1);
+  });
+
+  it("walkthrough: externalTrafficPolicy Local shows the real client and drops on a node without a local pod", async () => {
+    await kubectlOk("create", "deployment", "echo", "--image=kemu/echo", "--port=8080");
+    await kubectlOk("rollout", "status", "deployment/echo", "--timeout=60s");
+    const svc = {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "echo-local" },
+      spec: {
+        type: "NodePort",
+        externalTrafficPolicy: "Local",
+        selector: { app: "echo" },
+        ports: [{ port: 80, targetPort: 8080 }],
+      },
+    };
+    const applied = await kubectlInput(JSON.stringify(svc), "apply", "-f", "-");
+    expect(applied.stdout).toBe("service/echo-local created\n");
+    const nodePort = (
+      await kubectlOk("get", "svc", "echo-local", "-o", "jsonpath={.spec.ports[0].nodePort}")
+    ).trim();
+    const host = (
+      await kubectlOk("get", "pods", "-l", "app=echo", "-o", "jsonpath={.items[0].spec.nodeName}")
+    ).trim();
+    const local = Number(host.split("-")[1]);
+    const other = [1, 2, 3].find((n) => n !== local)!;
+    let answer = "";
+    await eventually(async () => {
+      const r = await curl(`http://127.0.1.${local}:${nodePort}/`, ["-H", "Accept: application/json"]);
+      answer = r.stdout;
+      return r.code === 0 && answer.startsWith("{");
+    });
+    const j = JSON.parse(answer);
+    // The client address is preserved: curl's own loopback address, not the node's 127.0.1.N.
+    expect(j.clientIP).toBe("127.0.0.1");
+    expect(j.node).toBe(host);
+    const dropped = await curl(`http://127.0.1.${other}:${nodePort}/`, ["--max-time", "1"]);
+    expect(dropped.code).toBe(28); // curl: operation timed out
+  });
+
+  it("walkthrough: deleting a pod takes it out of the rules while a curl loop keeps succeeding", async () => {
+    await kubectlOk("patch", "svc", "linuxea", "-p", '{"spec":{"sessionAffinity":"None"}}');
+    const victim = (
+      await kubectlOk("get", "pods", "-l", "app=nginx", "-o", "jsonpath={.items[0].metadata.name}")
+    ).trim();
+    let failures = 0;
+    let ok = 0;
+    let stop = false;
+    const loop = (async () => {
+      while (!stop) {
+        const r = await curl("http://127.0.1.3:31180/linuxea.html");
+        if (r.code === 0 && r.stdout.includes("version number")) ok++;
+        else failures++;
+      }
+    })();
+    // A 5 s grace period (30 s by default): the pod keeps serving through it, as a well-behaved server does.
+    const del = await kubectl("delete", "pod", victim, "--wait=true", "--grace-period=5");
+    expect(del.stdout).toBe(`pod "${victim}" deleted\n`);
+    // The DaemonSet replaces it, and the endpoints and every node's rules follow.
+    await kubectlOk("rollout", "status", "daemonset/nginx-linuxea", "--timeout=60s");
+    await eventually(
+      async () =>
+        !(await kubectlOk("get", "endpoints", "linuxea", "-o", "jsonpath={.subsets}")).includes(victim),
+    );
+    const after = new Set<string>();
+    await eventually(async () => {
+      const r = await curl("http://127.0.1.1:31180/linuxea.html");
+      if (r.code === 0) after.add(podOf(r.stdout));
+      return after.size === 3;
+    });
+    stop = true;
+    await loop;
+    expect(after.has(victim)).toBe(false);
+    expect(ok).toBeGreaterThan(0);
+    expect(failures).toBe(0);
+  });
+});
