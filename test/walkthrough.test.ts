@@ -219,4 +219,35 @@ describe("walkthrough on kemu up", () => {
     expect(ok).toBeGreaterThan(0);
     expect(failures).toBe(0);
   });
+
+  it("walkthrough: kemu status and kemu top show every node's proxy synced and the traffic per endpoint", async () => {
+    const status = await run(process.execPath, [KEMU, "status", "--state-dir", stateDir]);
+    expect(status.code).toBe(0);
+    for (const n of [1, 2, 3]) {
+      expect(status.stdout).toMatch(
+        new RegExp(`^node-${n}\\s+Ready\\s+127\\.0\\.1\\.${n}\\s+iptables\\s+synced\\s+false\\s+\\d+`, "m"),
+      );
+    }
+    let stop = false;
+    const loop = (async () => {
+      while (!stop) await curl("http://127.0.1.1:31180/linuxea.html");
+    })();
+    const top = await run(process.execPath, [
+      KEMU,
+      "top",
+      "--once",
+      "--interval",
+      "1",
+      "--state-dir",
+      stateDir,
+    ]);
+    stop = true;
+    await loop;
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/^node-1\s+Ready\s+127\.0\.1\.1\s+iptables\s+synced\s+no\s+\d+\s+[1-9]/m);
+    const linuxea = top.stdout.split("\n").filter((l) => l.startsWith("default/linuxea:"));
+    expect(linuxea.length).toBeGreaterThanOrEqual(3);
+    // Traffic entered through node-1, so that column carries the rate.
+    expect(linuxea.some((l) => /\s[1-9][\d.]*\s+[\d.]+\s+[\d.]+$/.test(l))).toBe(true);
+  });
 });

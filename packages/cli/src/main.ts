@@ -19,6 +19,9 @@ import {
 } from "@kemu/controllers";
 import { kubeconfig } from "./kubeconfig.ts";
 import { runDown, runStatus, runUp } from "./up.ts";
+import { runTop } from "./top.ts";
+import { readRunState } from "./cluster.ts";
+import { TestLog } from "@kemu/common";
 import { Edge } from "@kemu/edge";
 import { NodeHost } from "@kemu/node";
 import { connectNats } from "@kemu/nats";
@@ -30,6 +33,7 @@ Usage:
                              start a local cluster: nats-server, control plane, N nodes, edge
   kemu down                  stop it (state is kept; 'kemu up' resumes it)
   kemu status                processes, nodes, and each node's kube-proxy sync state
+  kemu top                   live view: proxy sync state per node, connections/s per endpoint and node
   kemu apiserver [flags]     run the API server (Kubernetes REST over HTTP and NATS, store in JetStream)
   kemu controller-manager [flags]
                              run the controllers and the scheduler against an API server, over NATS
@@ -227,6 +231,42 @@ const COMMANDS: Record<string, Command> = {
       process.stdout.write(`kemu nodes running (${host.agents.map((a) => a.name).join(", ")})\n`);
       await untilSignal();
       await host.stop();
+      return 0;
+    },
+  },
+  top: {
+    help:
+      "Usage: kemu top [--state-dir DIR] [--interval SECONDS] [--once]\n\n" +
+      "A live view of the cluster started from DIR (default .kemu): per node, kube-proxy's sync state,\n" +
+      "stale flag and rule count; per Service port, each endpoint's new connections per second, in\n" +
+      "total and per node that proxied them. --once prints one frame and exits.\n",
+    options: { "state-dir": { type: "string" }, interval: { type: "string" }, once: { type: "boolean" } },
+    async run(values) {
+      const interval = Number(values["interval"] ?? 1);
+      if (!(interval > 0 && interval <= 60))
+        throw new UsageError(`invalid --interval: "${String(values["interval"])}"`);
+      const state = await readRunState(String(values["state-dir"] ?? ".kemu"));
+      if (!state?.natsUrl) {
+        process.stderr.write(
+          `kemu top: no cluster state in ${String(values["state-dir"] ?? ".kemu")} (start one with kemu up)\n`,
+        );
+        return 1;
+      }
+      const nc = await connectNats({
+        url: state.natsUrl,
+        name: "kemu-top",
+        log: new TestLog().logger(),
+        timeoutMs: 3_000,
+      });
+      try {
+        await runTop(nc, {
+          intervalSeconds: interval,
+          once: values["once"] === true,
+          write: (s) => process.stdout.write(s),
+        });
+      } finally {
+        await nc.drain().catch(() => {});
+      }
       return 0;
     },
   },

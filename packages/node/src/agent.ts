@@ -8,7 +8,7 @@ import { ApiClient } from "@kemu/controllers";
 import type { Fabric } from "@kemu/fabric";
 import { Kubelet, type KubeletSettingsInput } from "@kemu/kubelet";
 import { KubeProxy, UserspaceDataPlane, type IpvsScheduler, type ProxyMode } from "@kemu/proxy";
-import type { NatsConnection } from "@kemu/nats";
+import { nodeSubject, type NatsConnection, type Subscription } from "@kemu/nats";
 
 /** What a node needs to know about itself. */
 export interface NodeAgentOptions {
@@ -35,18 +35,22 @@ export class NodeAgent {
   readonly proxy: KubeProxy;
   readonly dataPlane: UserspaceDataPlane;
 
+  readonly #stats: Subscription;
+
   private constructor(
     name: string,
     ip: string,
     kubelet: Kubelet,
     proxy: KubeProxy,
     dataPlane: UserspaceDataPlane,
+    stats: Subscription,
   ) {
     this.name = name;
     this.ip = ip;
     this.kubelet = kubelet;
     this.proxy = proxy;
     this.dataPlane = dataPlane;
+    this.#stats = stats;
   }
 
   /** Starts the node: the data plane first, then kube-proxy and the kubelet (which registers the Node). */
@@ -79,11 +83,24 @@ export class NodeAgent {
     });
     await proxy.start();
     await kubelet.start();
-    return new NodeAgent(o.name, ip, kubelet, proxy, dataPlane);
+    // The data plane's counters, for `kemu top`: new connections per service port and endpoint.
+    const stats = o.nc.subscribe(nodeSubject(o.name, "proxy.stats.get"), {
+      callback: (_err, msg) => {
+        const pods: Record<string, string> = {};
+        for (const r of proxy.rules?.rules ?? []) {
+          for (const ep of [...r.clusterEndpoints, ...r.externalEndpoints]) {
+            if (ep.podRef) pods[`${ep.ip}:${ep.port}`] = `${ep.podRef}@${ep.nodeName ?? ""}`;
+          }
+        }
+        msg.respond(new TextEncoder().encode(JSON.stringify({ ...dataPlane.stats(), pods, at: Date.now() })));
+      },
+    });
+    return new NodeAgent(o.name, ip, kubelet, proxy, dataPlane, stats);
   }
 
   /** Stops the kubelet, kube-proxy and the data plane. */
   async stop(): Promise<void> {
+    this.#stats.unsubscribe();
     await this.kubelet.stop();
     await this.proxy.stop();
     await this.dataPlane.close();
