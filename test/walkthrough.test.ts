@@ -250,4 +250,36 @@ describe("walkthrough on kemu up", () => {
     // Traffic entered through node-1, so that column carries the rate.
     expect(linuxea.some((l) => /\s[1-9][\d.]*\s+[\d.]+\s+[\d.]+$/.test(l))).toBe(true);
   });
+
+  it("walkthrough: kemu curl reaches the ClusterIP and a Service name from inside a pod", async () => {
+    const pod = (
+      await kubectlOk("get", "pods", "-l", "app=echo", "-o", "jsonpath={.items[0].metadata.name}")
+    ).trim();
+    for (const url of [
+      "http://10.96.66.66/linuxea.html",
+      "http://linuxea.default.svc.cluster.local/linuxea.html",
+    ]) {
+      const r = await run(process.execPath, [
+        KEMU,
+        "curl",
+        "--state-dir",
+        stateDir,
+        "--pod",
+        `default/${pod}`,
+        url,
+      ]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^linuxea-nginx-linuxea-[a-z0-9]{5}\.com ▍ /);
+    }
+    const refused = await run(process.execPath, [
+      KEMU,
+      "curl",
+      "--state-dir",
+      stateDir,
+      "--pod",
+      pod,
+      "http://10.96.65.65:6380/",
+    ]);
+    expect(refused.code).not.toBe(0);
+  });
 });

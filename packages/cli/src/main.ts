@@ -20,6 +20,8 @@ import {
 import { kubeconfig } from "./kubeconfig.ts";
 import { runDown, runStatus, runUp } from "./up.ts";
 import { runTop } from "./top.ts";
+import { execInPod, NodeServiceError } from "@kemu/kubelet";
+import { ApiClient, R } from "@kemu/controllers";
 import { readRunState } from "./cluster.ts";
 import { TestLog } from "@kemu/common";
 import { Edge } from "@kemu/edge";
@@ -34,6 +36,8 @@ Usage:
   kemu down                  stop it (state is kept; 'kemu up' resumes it)
   kemu status                processes, nodes, and each node's kube-proxy sync state
   kemu top                   live view: proxy sync state per node, connections/s per endpoint and node
+  kemu curl --pod NS/NAME URL
+                             an HTTP request from inside a pod: reach ClusterIPs, pod IPs and Service names
   kemu apiserver [flags]     run the API server (Kubernetes REST over HTTP and NATS, store in JetStream)
   kemu controller-manager [flags]
                              run the controllers and the scheduler against an API server, over NATS
@@ -53,7 +57,9 @@ class UsageError extends Error {}
 type Command = {
   help: string;
   options: NonNullable<ParseArgsConfig["options"]>;
-  run(values: Record<string, string | boolean | undefined>): Promise<number>;
+  /** Whether the command takes positional arguments. */
+  positionals?: boolean;
+  run(values: Record<string, string | boolean | undefined>, positionals?: string[]): Promise<number>;
 };
 
 const apiserverOptions = Object.fromEntries(
@@ -270,6 +276,105 @@ const COMMANDS: Record<string, Command> = {
       return 0;
     },
   },
+  curl: {
+    help:
+      "Usage: kemu curl --pod [NAMESPACE/]NAME [flags] URL\n\n" +
+      "Sends one HTTP request from inside a running pod, as `kubectl exec POD -- curl URL` would on a\n" +
+      "real cluster: ClusterIPs and external IPs go through that node's kube-proxy rules, pod IPs\n" +
+      "through the pod network, and Service names (svc, svc.ns, svc.ns.svc.cluster.local) resolve.\n" +
+      "Prints the body; exits with curl's codes (7 refused, 28 timed out, 22 with --fail on >= 400).\n\n" +
+      "  --pod NS/NAME          the pod to run in (namespace default if omitted)\n" +
+      "  -X, --request METHOD   default GET\n" +
+      "  -H, --header 'K: V'    request header (repeatable)\n" +
+      "  -i, --include          print the status line and headers too\n" +
+      "  --fail                 exit 22 on an HTTP status >= 400\n" +
+      "  --max-time SECONDS     default 10\n" +
+      "  --state-dir DIR        default .kemu\n",
+    options: {
+      pod: { type: "string" },
+      request: { type: "string", short: "X" },
+      header: { type: "string", short: "H", multiple: true },
+      include: { type: "boolean", short: "i" },
+      fail: { type: "boolean" },
+      "max-time": { type: "string" },
+      "state-dir": { type: "string" },
+    },
+    positionals: true,
+    async run(values, positionals) {
+      const url = positionals?.[0];
+      if (!url || positionals!.length > 1) throw new UsageError("exactly one URL is required");
+      if (!values["pod"]) throw new UsageError("invalid --pod: is required (NAMESPACE/NAME)");
+      const [namespace, name] = String(values["pod"]).includes("/")
+        ? (String(values["pod"]).split("/", 2) as [string, string])
+        : ["default", String(values["pod"])];
+      const maxTime = Number(values["max-time"] ?? 10);
+      if (!(maxTime > 0)) throw new UsageError(`invalid --max-time: "${String(values["max-time"])}"`);
+      const state = await readRunState(String(values["state-dir"] ?? ".kemu"));
+      if (!state?.natsUrl) {
+        process.stderr.write("kemu curl: no cluster state (start one with kemu up, or pass --state-dir)\n");
+        return 1;
+      }
+      const nc = await connectNats({
+        url: state.natsUrl,
+        name: "kemu-curl",
+        log: new TestLog().logger(),
+        timeoutMs: 3_000,
+      });
+      try {
+        const pod = await new ApiClient(nc).get(R.pods, namespace, name);
+        if (!pod) {
+          process.stderr.write(`kemu curl: pods "${name}" not found in namespace ${namespace}\n`);
+          return 1;
+        }
+        const node: string | undefined = pod["spec"]?.["nodeName"];
+        if (!node) {
+          process.stderr.write(`kemu curl: pod ${namespace}/${name} is not running on a node yet\n`);
+          return 1;
+        }
+        const headers: Record<string, string> = {};
+        for (const h of (values["header"] as unknown as string[] | undefined) ?? []) {
+          const i = h.indexOf(":");
+          if (i <= 0) throw new UsageError(`invalid --header: "${h}" is not "Name: value"`);
+          headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+        }
+        const result = await execInPod(
+          nc,
+          node,
+          {
+            namespace,
+            pod: name,
+            url,
+            method: String(values["request"] ?? "GET"),
+            headers,
+            timeoutSeconds: maxTime,
+          },
+          (maxTime + 5) * 1000,
+        );
+        if (!("status" in result)) {
+          process.stderr.write(
+            `${result.error.startsWith("curl:") ? result.error : `curl: (${result.exitCode}) ${result.error}`}\n`,
+          );
+          return result.exitCode;
+        }
+        if (values["include"]) {
+          process.stdout.write(`HTTP/1.1 ${result.status}\r\n`);
+          for (const [k, v] of Object.entries(result.headers))
+            if (v !== undefined) process.stdout.write(`${k}: ${String(v)}\r\n`);
+          process.stdout.write("\r\n");
+        }
+        process.stdout.write(result.body);
+        return values["fail"] && result.status >= 400 ? 22 : 0;
+      } catch (err) {
+        if (err instanceof NodeServiceError) {
+          process.stderr.write(`kemu curl: ${err.message}\n`);
+          return 1;
+        }
+        throw err;
+      } finally {
+        await nc.drain().catch(() => {});
+      }
+    },
+  },
   edge: {
     help:
       "Usage: kemu edge --nats-url URL [--edge-host HOST] [--lb-pool CIDR]\n\n" +
@@ -395,8 +500,13 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    const { values } = parseArgs({ args: rest, options: cmd.options, strict: true, allowPositionals: false });
-    return await cmd.run(values as Record<string, string | boolean | undefined>);
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: cmd.options,
+      strict: true,
+      allowPositionals: cmd.positionals === true,
+    });
+    return await cmd.run(values as Record<string, string | boolean | undefined>, positionals);
   } catch (err) {
     if (
       err instanceof SettingsError ||

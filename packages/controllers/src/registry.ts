@@ -3,6 +3,13 @@ import type { Controller } from "./controller.ts";
 import { namespaceController } from "./namespace/index.ts";
 import { serviceAccountController } from "./serviceaccount/index.ts";
 // controller imports (one line each, keep sorted)
+import { endpointSliceMirroringController } from "./endpointslice/mirroring.ts";
+import { deploymentController } from "./deployment/index.ts";
+import { replicaSetController } from "./replicaset/index.ts";
+import { daemonSetController } from "./daemonset/index.ts";
+import { schedulerController } from "./scheduler/index.ts";
+import { endpointsController } from "./endpoints/index.ts";
+import { endpointSliceController } from "./endpointslice/index.ts";
 import { garbageCollector } from "./garbagecollector/index.ts";
 import { nodeLifecycleController } from "./nodelifecycle/index.ts";
 
@@ -11,6 +18,13 @@ export const CONTROLLERS: readonly Controller[] = [
   namespaceController,
   serviceAccountController,
   // controller entries (one line each)
+  endpointSliceMirroringController,
+  replicaSetController,
+  deploymentController,
+  daemonSetController,
+  schedulerController,
+  endpointsController,
+  endpointSliceController,
   garbageCollector,
   nodeLifecycleController,
 ];
