@@ -82,6 +82,12 @@ export class ApiServer {
     await bootstrap(api, settings, log);
     const addr = await http.listen(settings.listenPort, settings.listenHost);
     server.#url = `${tls ? "https" : "http"}://${addr.address}:${addr.port}`;
+    await reconcileKubernetesEndpoints(
+      api,
+      addr.address === "0.0.0.0" ? "127.0.0.1" : addr.address,
+      addr.port,
+      log,
+    );
     await natsApi.start();
     server.#startCompactor(settings.compactionIntervalSeconds);
     log.info("serving", { url: server.#url });
@@ -180,4 +186,47 @@ function firstServiceIP(cidr: string, n: number): string {
   const p = addr!.split(".").map(Number) as [number, number, number, number];
   const v = ((p[0] << 24) >>> 0) + (p[1] << 16) + (p[2] << 8) + p[3] + n;
   return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join(".");
+}
+
+/**
+ * The `kubernetes` Service's endpoints point at the API server, as kube-apiserver's endpoint
+ * reconciler keeps them: an Endpoints object (not mirrored) and an EndpointSlice.
+ */
+async function reconcileKubernetesEndpoints(api: Api, ip: string, port: number, log: Logger): Promise<void> {
+  const epDef = api.registry.lookup("", "v1", "endpoints")!;
+  const sliceDef = api.registry.lookup("discovery.k8s.io", "v1", "endpointslices")!;
+  const endpoints: KObject = {
+    apiVersion: "v1",
+    kind: "Endpoints",
+    metadata: {
+      name: "kubernetes",
+      namespace: "default",
+      labels: { "endpointslice.kubernetes.io/skip-mirror": "true" },
+    },
+    subsets: [{ addresses: [{ ip }], ports: [{ name: "https", port, protocol: "TCP" }] }],
+  };
+  const slice: KObject = {
+    apiVersion: "discovery.k8s.io/v1",
+    kind: "EndpointSlice",
+    metadata: {
+      name: "kubernetes",
+      namespace: "default",
+      labels: { "kubernetes.io/service-name": "kubernetes" },
+    },
+    addressType: "IPv4",
+    endpoints: [{ addresses: [ip], conditions: { ready: true } }],
+    ports: [{ name: "https", port, protocol: "TCP" }],
+  };
+  try {
+    await api.update(epDef, "default", "kubernetes", endpoints);
+    const cur = await api.get(sliceDef, "default", "kubernetes").catch(() => undefined);
+    if (cur)
+      await api.update(sliceDef, "default", "kubernetes", {
+        ...slice,
+        metadata: { ...slice["metadata"], resourceVersion: cur["metadata"]["resourceVersion"] },
+      });
+    else await api.create(sliceDef, "default", slice);
+  } catch (err) {
+    log.warn("could not reconcile the kubernetes Service's endpoints", { err: String(err) });
+  }
 }

@@ -31,19 +31,25 @@ export class EventRecorder {
     this.#host = host;
   }
 
-  /** Records an event about obj. */
-  event(obj: KObject, type: "Normal" | "Warning", reason: string, message: string): void {
-    void this.#record(obj, type, reason, message).catch((err) =>
+  /** Records an event about obj (fieldPath names a part of it, e.g. `spec.containers{web}`). */
+  event(obj: KObject, type: "Normal" | "Warning", reason: string, message: string, fieldPath?: string): void {
+    void this.#record(obj, type, reason, message, fieldPath).catch((err) =>
       this.#log.debug("event not recorded", { reason, err: String(err) }),
     );
   }
 
-  async #record(obj: KObject, type: string, reason: string, message: string): Promise<void> {
+  async #record(
+    obj: KObject,
+    type: string,
+    reason: string,
+    message: string,
+    fieldPath?: string,
+  ): Promise<void> {
     const md = obj["metadata"] ?? {};
     const namespace: string = md["namespace"] || "default";
     const now = new Date();
     const ts = now.toISOString().replace(/\.\d{3}Z$/, "Z");
-    const key = [md["uid"], type, reason, message].join("\u0000");
+    const key = [md["uid"], fieldPath ?? "", type, reason, message].join("\u0000");
     const prev = this.#seen.get(key);
     if (prev && now.getTime() - prev.at < REPEAT_WINDOW_MS) {
       prev.count++;
@@ -72,6 +78,7 @@ export class EventRecorder {
         namespace: md["namespace"],
         uid: md["uid"],
         resourceVersion: md["resourceVersion"],
+        ...(fieldPath ? { fieldPath } : {}),
       },
       reason,
       message,

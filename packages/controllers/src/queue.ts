@@ -10,6 +10,7 @@ import type { Logger } from "@kemu/common";
 export type Reconcile = (key: string) => Promise<void>;
 
 const BASE_DELAY_MS = 5;
+const YIELD_EVERY_MS = 5;
 const MAX_DELAY_MS = 30_000;
 
 /** The queue. */
@@ -91,7 +92,14 @@ export class WorkQueue {
   }
 
   async #worker(reconcile: Reconcile): Promise<void> {
+    let lastYield = performance.now();
     for (;;) {
+      // Reconciles that never wait on I/O would otherwise run back to back and starve every
+      // other controller in the process: give the event loop a turn every few milliseconds.
+      if (performance.now() - lastYield > YIELD_EVERY_MS) {
+        await new Promise((r) => setImmediate(r));
+        lastYield = performance.now();
+      }
       const key = await this.#next();
       if (key === undefined) return;
       // Another worker may be on this key (it was re-added while queued): let that one finish.

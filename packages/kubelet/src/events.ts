@@ -40,9 +40,10 @@ export interface KubeletEvents {
 /** KubeletEvents over the shared EventRecorder. */
 export function recorderEvents(recorder: EventRecorder): KubeletEvents {
   return {
-    pod(pod, _container, type, reason, message) {
+    pod(pod, container, type, reason, message) {
       // List items carry no kind; the event's involvedObject needs it.
-      recorder.event({ ...pod, apiVersion: "v1", kind: "Pod" }, type, reason, message);
+      const fieldPath = container ? `spec.containers{${container}}` : undefined;
+      recorder.event({ ...pod, apiVersion: "v1", kind: "Pod" }, type, reason, message, fieldPath);
     },
     node(nodeName, type, reason, message) {
       // The kubelet refers to its node with the node's name as UID, in the default namespace.

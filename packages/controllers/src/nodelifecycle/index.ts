@@ -87,6 +87,8 @@ export const nodeLifecycleController: Controller = {
     const nodeQueue = new WorkQueue("nodelifecycle", ctx.log);
     const podQueue = new WorkQueue("taint-eviction", ctx.log);
     const graceMs = ctx.settings.nodeMonitorGracePeriodSeconds * 1000;
+    /** Each node's NoExecute taints when its pods were last queued for an eviction check. */
+    const lastNoExecute = new Map<string, string>();
     /** When a pod on a missing node was first seen (pod GC). */
     const orphanSince = new Map<string, number>();
 
@@ -94,6 +96,7 @@ export const nodeLifecycleController: Controller = {
       add: (n) => nodeQueue.add(n["metadata"]["name"]),
       update: (_o, n) => nodeQueue.add(n["metadata"]["name"]),
       delete: (n) => {
+        lastNoExecute.delete(n["metadata"]["name"]);
         for (const p of pods.byIndex("nodeName", n["metadata"]["name"])) podQueue.add(podKey(p));
       },
     });
@@ -217,7 +220,17 @@ export const nodeLifecycleController: Controller = {
           );
         }
       }
-      for (const p of pods.byIndex("nodeName", name)) podQueue.add(podKey(p));
+      // Pods need a look only when the node's NoExecute taints change (new pods are queued by
+      // their own events); re-checking every pod on every monitor tick would starve the process.
+      const noExecute = JSON.stringify(
+        have
+          .filter((t) => t["effect"] === "NoExecute")
+          .map((t) => [t["key"], t["value"] ?? "", t["timeAdded"] ?? ""]),
+      );
+      if (lastNoExecute.get(name) !== noExecute) {
+        lastNoExecute.set(name, noExecute);
+        for (const p of pods.byIndex("nodeName", name)) podQueue.add(podKey(p));
+      }
     }
 
     async function syncPod(key: string): Promise<void> {
