@@ -9,19 +9,27 @@ import { knownPatchSchema, SmpError, strategicMergePatch } from "@kemu/smp";
 import { ApiError } from "./errors.ts";
 import type { ResourceDef } from "./resources.ts";
 
-/** Returns obj defaulted, after validating it; throws 422 Invalid with field causes. */
-export function admit(def: ResourceDef, obj: KObject, old: KObject | undefined): KObject {
+/**
+ * Returns obj defaulted (as decoding defaults it upstream), with what an update carries over
+ * from the old object. Validation is separate: allocation (upstream's BeginCreate/BeginUpdate)
+ * runs between the two.
+ */
+export function defaultObject(def: ResourceDef, obj: KObject, old: KObject | undefined): KObject {
   if (old && def.kind === "Service" && !def.group) {
     prepareServiceUpdate(obj as never, old as never);
     dropTypeDependentFields(obj, old);
   }
   const defaulted = applyDefaults(def.group, def.version, def.kind, obj, old ? "update" : "create");
   normalize(def, defaulted);
-  const errors = validate(def.group, def.version, def.kind, defaulted, old);
-  if (errors.length > 0) {
-    throw ApiError.invalid(def.group, def.kind, String(defaulted["metadata"]?.["name"] ?? ""), errors);
-  }
   return defaulted;
+}
+
+/** Validates a create (old undefined) or an update; throws 422 Invalid with field causes. */
+export function validateObject(def: ResourceDef, obj: KObject, old: KObject | undefined): void {
+  const errors = validate(def.group, def.version, def.kind, obj, old);
+  if (errors.length > 0) {
+    throw ApiError.invalid(def.group, def.kind, String(obj["metadata"]?.["name"] ?? ""), errors);
+  }
 }
 
 /** Paths of fields the kind's schema does not have (for fieldValidation), e.g. `spec.foo`. */

@@ -21,7 +21,7 @@ import { ApiError, toApiError } from "./errors.ts";
 import type { HookContext, ResourceHooks } from "./hooks.ts";
 import { clone, dropNulls, generateName, jsonEqual, mergePatch, meta, newUID, timestamp } from "./meta.ts";
 import { apiVersionOf, Registry, storageToken, type ResourceDef } from "./resources.ts";
-import { admit, pruneFields, strictFieldCheck, strategicPatch } from "./admission.ts";
+import { defaultObject, pruneFields, strictFieldCheck, strategicPatch, validateObject } from "./admission.ts";
 import { CONVERTERS, type Converter } from "./conversion.ts";
 
 /** How a write treats unknown fields (the fieldValidation query parameter). */
@@ -508,14 +508,21 @@ export class Api {
     else delete md["generation"];
     const hooks = this.#hooks(def);
     hooks.prepareForCreate?.(obj);
-    obj = admit(def, obj, undefined);
+    obj = defaultObject(def, obj, undefined);
     md = meta(obj);
     // An existing object is AlreadyExists, not an allocation clash with itself.
     if (name && (await this.store.get(this.#key(def, namespace, name)).catch(() => undefined))) {
       throw ApiError.alreadyExists(def, name);
     }
     const ctx = this.#ctx(def, !!opts.dryRun);
+    // Allocation before validation, as upstream's BeginCreate runs before the strategy's Validate.
     const rollback = await hooks.beforeCreate?.(ctx, obj);
+    try {
+      validateObject(def, obj, undefined);
+    } catch (err) {
+      await rollback?.();
+      throw err;
+    }
     try {
       if (opts.dryRun) {
         await rollback?.();
@@ -576,7 +583,7 @@ export class Api {
         throw ApiError.staleObject(def, name);
       }
       let next = this.#prepareUpdate(def, obj, old, subresource);
-      if (subresource !== "binding") next = admit(def, next, old);
+      if (subresource !== "binding") next = defaultObject(def, next, old);
       this.#bumpGeneration(def, next, old, subresource);
       if (jsonEqual(withoutRV(next), withoutRV(this.#out(def, old)))) {
         // A no-op update writes nothing and keeps the resourceVersion, as kube-apiserver does.
@@ -584,6 +591,14 @@ export class Api {
       }
       const ctx = this.#ctx(def, !!opts.dryRun);
       const plan = (await hooks.beforeUpdate?.(ctx, next, old)) ?? {};
+      if (subresource !== "binding") {
+        try {
+          validateObject(def, next, old);
+        } catch (err) {
+          await plan.rollback?.();
+          throw err;
+        }
+      }
       if (opts.dryRun) {
         await plan.rollback?.();
         return { obj: next, code: 200, warnings: [] };

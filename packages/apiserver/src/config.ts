@@ -100,14 +100,15 @@ export function parseSettings(
 ): ApiServerSettings {
   const raw: Record<string, string | undefined> = {};
   for (const [key, src] of Object.entries(SETTING_SOURCES)) {
-    raw[key] = flags[key] ?? env[src.env];
+    // An empty variable counts as unset.
+    raw[key] = flags[key] ?? (env[src.env] || undefined);
   }
   const r = ApiServerSettings.safeParse(raw);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   const key = String(issue.path[0]) as keyof ApiServerSettings;
   const src = SETTING_SOURCES[key];
-  const where = flags[key] !== undefined ? src.flag : env[src.env] !== undefined ? `${src.env}` : src.flag;
+  const where = flags[key] !== undefined ? src.flag : env[src.env] ? src.env : src.flag;
   const msg = issue.code === "invalid_type" && raw[key] === undefined ? "is required" : issue.message;
   throw new SettingsError(`invalid ${where}: ${msg}`);
 }

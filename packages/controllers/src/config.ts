@@ -58,13 +58,14 @@ export function parseControllerSettings(
   env: NodeJS.ProcessEnv = process.env,
 ): ControllerSettings {
   const raw: Record<string, string | undefined> = {};
-  for (const [key, src] of Object.entries(CONTROLLER_SETTING_SOURCES)) raw[key] = flags[key] ?? env[src.env];
+  for (const [key, src] of Object.entries(CONTROLLER_SETTING_SOURCES))
+    raw[key] = flags[key] ?? (env[src.env] || undefined);
   const r = ControllerSettings.safeParse(raw);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   const key = String(issue.path[0]) as keyof ControllerSettings;
   const src = CONTROLLER_SETTING_SOURCES[key];
-  const where = flags[key] !== undefined ? src.flag : env[src.env] !== undefined ? src.env : src.flag;
+  const where = flags[key] !== undefined ? src.flag : env[src.env] ? src.env : src.flag;
   const msg = issue.code === "invalid_type" && raw[key] === undefined ? "is required" : issue.message;
   throw new ControllerSettingsError(`invalid ${where}: ${msg}`);
 }

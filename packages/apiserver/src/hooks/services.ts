@@ -70,7 +70,9 @@ export function serviceHooks(store: Store, net: ServiceNetwork): ResourceHooks {
         const oldIP = old && needsClusterIP(old) ? old["spec"]?.["clusterIP"] : undefined;
         let ip: string | undefined = spec["clusterIP"] || spec["clusterIPs"]?.[0] || undefined;
         if (!ip && oldIP) ip = oldIP;
-        if (ip !== oldIP || !oldIP) {
+        if (ip && ip !== "None" && !/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) {
+          // Not an IPv4 address: validation reports it; nothing to allocate.
+        } else if (ip !== oldIP || !oldIP) {
           if (ip) {
             try {
               await ips.allocate(ip, owner);
