@@ -408,6 +408,11 @@ describe("kubelet: logs over NATS", () => {
         });
       }),
     );
+    // Ask once the kubelet runs the pod (before that, it rightly answers that it has no such pod).
+    await eventually(async () => {
+      const p = (await api.get(R.pods, ns, "pair"))!;
+      expect(p["status"]?.["containerStatuses"]?.length).toBe(2);
+    });
     await expect(fetchLogs(tc.nc, "node-1", { namespace: ns, pod: "pair" })).rejects.toThrow(
       "a container name must be specified for pod pair, choose one of: [app sidecar]",
     );

@@ -189,7 +189,9 @@ const COMMANDS: Record<string, Command> = {
       "  --first-index N        index of the first node (default 1)\n" +
       "  --name-prefix P        default node-\n" +
       "  --proxy-mode MODE      iptables (default), ipvs or nftables\n" +
-      "  --ipvs-scheduler S     rr (default), wrr, lc, wlc, sh, dh, sed or nq\n",
+      "  --ipvs-scheduler S     rr (default), wrr, lc, wlc, sh, dh, sed or nq\n" +
+      "  --min-sync-period S    kube-proxy's minSyncPeriod in seconds (default 1)\n" +
+      "  --sync-period S        kube-proxy's syncPeriod in seconds (default 30)\n",
     options: {
       "nats-url": { type: "string" },
       count: { type: "string" },
@@ -197,6 +199,8 @@ const COMMANDS: Record<string, Command> = {
       "name-prefix": { type: "string" },
       "proxy-mode": { type: "string" },
       "ipvs-scheduler": { type: "string" },
+      "min-sync-period": { type: "string" },
+      "sync-period": { type: "string" },
     },
     async run(values) {
       const url = values["nats-url"] ?? process.env["KEMU_NATS_URL"];
@@ -232,6 +236,8 @@ const COMMANDS: Record<string, Command> = {
         namePrefix: String(values["name-prefix"] ?? "node-"),
         proxyMode: mode as "iptables",
         ipvsScheduler: sched as "rr",
+        minSyncPeriodMs: seconds("min-sync-period", 1) * 1000,
+        syncPeriodMs: seconds("sync-period", 30) * 1000,
         onNode: (a) => log.info("node started", { node: a.name, ip: a.ip }),
       });
       process.stdout.write(`kemu nodes running (${host.agents.map((a) => a.name).join(", ")})\n`);

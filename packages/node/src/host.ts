@@ -17,6 +17,9 @@ export interface NodeHostOptions {
   namePrefix?: string;
   proxyMode: ProxyMode;
   ipvsScheduler?: IpvsScheduler;
+  /** kube-proxy's minSyncPeriod and syncPeriod (ms); defaults 1 s and 30 s. */
+  minSyncPeriodMs?: number;
+  syncPeriodMs?: number;
   kubelet?: Partial<KubeletSettingsInput>;
   /** Called as each node comes up. */
   onNode?: (agent: NodeAgent) => void;
@@ -59,6 +62,8 @@ export class NodeHost {
             };
             if (o.ipvsScheduler) opts.ipvsScheduler = o.ipvsScheduler;
             if (o.kubelet) opts.kubelet = o.kubelet;
+            if (o.minSyncPeriodMs !== undefined) opts.minSyncPeriodMs = o.minSyncPeriodMs;
+            if (o.syncPeriodMs !== undefined) opts.syncPeriodMs = o.syncPeriodMs;
             const agent = await NodeAgent.start(opts);
             o.onNode?.(agent);
             return agent;
