@@ -223,6 +223,13 @@ const COMMANDS: Record<string, Command> = {
       if (!["rr", "wrr", "lc", "wlc", "sh", "dh", "sed", "nq"].includes(sched)) {
         throw new UsageError(`invalid --ipvs-scheduler: "${sched}"`);
       }
+      const seconds = (flag: string, def: number) => {
+        const v = Number(values[flag] ?? def);
+        if (!(v >= 0 && v <= 3600)) {
+          throw new UsageError(`invalid --${flag}: "${String(values[flag])}" is not a number of seconds`);
+        }
+        return v;
+      };
       const log = createLogger(
         "nodes",
         streamSink((l) => process.stderr.write(l)),
