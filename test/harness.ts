@@ -286,3 +286,19 @@ export async function eventually(
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }
 }
+
+/**
+ * Retries fn, assertions included, until it returns without throwing or timeoutMs runs out;
+ * resolves with its value. For conditions that are easiest to state as expectations.
+ */
+export async function retrying<T>(fn: () => Promise<T>, timeoutMs = 20_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

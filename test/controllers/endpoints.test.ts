@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { R, type ApiClient, type KObject } from "@kemu/controllers";
-import { TestCluster, fixture, uniqueNamespace } from "../harness.ts";
+import { TestCluster, fixture, uniqueNamespace, retrying } from "../harness.ts";
 import { FakeKubelet, TestClient, createNode, renewLease } from "../fakes.ts";
 
 let c: TestCluster;
@@ -39,18 +39,7 @@ afterAll(async () => {
   await c?.stop();
 });
 
-/** Retries fn (assertions included) every 50 ms until it passes or timeoutMs runs out. */
-async function eventually<T>(fn: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const eventually = <T>(fn: () => Promise<T>, timeoutMs = 20_000) => retrying(fn, timeoutMs);
 
 async function namespace(prefix: string): Promise<string> {
   const ns = uniqueNamespace(prefix);

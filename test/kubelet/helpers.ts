@@ -9,7 +9,7 @@ import { LoopbackFabric } from "@kemu/fabric";
 import { Kubelet, type KubeletSettingsInput } from "@kemu/kubelet";
 import type { DataPlane } from "@kemu/proxy";
 import type { TestClient } from "../fakes.ts";
-import { uniqueNamespace } from "../harness.ts";
+import { retrying, uniqueNamespace } from "../harness.ts";
 
 /** A kubelet and the fabric it publishes to. */
 export interface Node {
@@ -81,17 +81,8 @@ export function podManifest(name: string, mutate?: (p: KObject) => void): KObjec
 }
 
 /** Retries fn (assertions included) every 100 ms until it passes or timeoutMs runs out. */
-export async function eventually<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export const eventually = <T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> =>
+  retrying(fn, timeoutMs, 100);
 
 /** GETs path from podIP:port through the fabric (where the pod's port really listens). */
 export function getViaFabric(
