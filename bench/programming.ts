@@ -1,5 +1,6 @@
 /**
- * Network programming latency benchmark: `node bench/programming.ts [--quick] [--nodes 10,50]`.
+ * Network programming latency benchmark:
+ * `node bench/programming.ts [--quick] [--nodes 10,50] [--pod-rate R] [--pods N]`.
  *
  * kube-proxy's SLI as Kubernetes' scale tests measure it ("in-cluster network programming
  * latency"): the time from a pod becoming Ready to the moment every node's proxy rules hold it.
@@ -1013,6 +1014,8 @@ async function main(): Promise<number> {
       quick: { type: "boolean", default: false },
       tls: { type: "boolean", default: false },
       nodes: { type: "string" },
+      "pod-rate": { type: "string" },
+      pods: { type: "string" },
       role: { type: "string" },
       "nats-url": { type: "string" },
     },
@@ -1021,7 +1024,15 @@ async function main(): Promise<number> {
     await runClient(String(values["nats-url"]));
     return 0;
   }
-  const s = values.quick ? QUICK : FULL;
+  const s = { ...(values.quick ? QUICK : FULL) };
+  // Sparse arrivals (below 1/minSyncPeriod) measure one change's latency rather than the
+  // once-a-second cadence kube-proxy settles into under steady churn.
+  if (values["pod-rate"] !== undefined) s.podRate = Number(values["pod-rate"]);
+  if (values.pods !== undefined) s.pods = Number(values.pods);
+  if (!(s.podRate > 0) || !(Number.isInteger(s.pods) && s.pods > 0)) {
+    process.stderr.write("invalid --pod-rate or --pods: positive numbers, --pods an integer\n");
+    return 2;
+  }
   const sizes = values.nodes ? values.nodes.split(",").map(Number) : DEFAULT_SIZES;
   if (!sizes.every((n) => Number.isInteger(n) && n >= 1 && n <= 100)) {
     process.stderr.write(`invalid --nodes "${values.nodes}": sizes of 1-100 nodes, comma-separated\n`);
