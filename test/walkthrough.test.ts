@@ -2,7 +2,7 @@
  * The article's walkthrough (../shared/seed/WALKTHROUGH.md), steps 1-7, on `kemu up --nodes 3`
  * with real kubectl and curl: the loopback fabric, node N at 127.0.1.N, NodePort 31180.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -143,6 +143,55 @@ describe("walkthrough on kemu up", () => {
     const loop: string[] = [];
     for (let i = 0; i < 20; i++) loop.push(podOf((await curl("http://127.0.1.2:31180/linuxea.html")).stdout));
     expect(new Set(loop).size).toBe(1);
+  });
+
+  it("walkthrough: steps 8-9, the headless Service resolves to the three pod IPs through the cluster DNS", async () => {
+    expect(await kubectlOk("apply", "-f", fixture("none-linuxea.yaml"))).toBe(
+      "service/none-linuxea created\n",
+    );
+    expect(await kubectlOk("get", "svc", "none-linuxea")).toMatch(
+      /^none-linuxea\s+ClusterIP\s+None\s+<none>\s+80\/TCP\s/m,
+    );
+    await kubectlOk("-n", "kube-system", "rollout", "status", "deployment/coredns", "--timeout=60s");
+    const port = String(JSON.parse(await readFile(join(stateDir, "run.json"), "utf8")).dnsPort);
+    const podIPs = (
+      await kubectlOk("get", "pods", "-l", "app=nginx", "-o", "jsonpath={.items[*].status.podIP}")
+    )
+      .trim()
+      .split(" ")
+      .sort();
+    let out = "";
+    await eventually(async () => {
+      out = (
+        await run("dig", ["-t", "A", "none-linuxea.default.svc.cluster.local.", "@127.0.0.1", "-p", port])
+      ).stdout;
+      return /status: NOERROR/.test(out) && /ANSWER: 3,/.test(out);
+    });
+    expect(out).toMatch(/;; flags: qr aa rd;/);
+    const answers = [
+      ...out.matchAll(/^none-linuxea\.default\.svc\.cluster\.local\.\s+(\d+)\s+IN\s+A\s+(\S+)$/gm),
+    ];
+    expect(answers.map((m) => m[1])).toEqual(["5", "5", "5"]);
+    expect(answers.map((m) => m[2]).sort()).toEqual(podIPs);
+    // A Service with a ClusterIP answers that IP, over UDP and TCP.
+    for (const transport of ["+notcp", "+tcp"]) {
+      const a = await run("dig", [
+        "+short",
+        transport,
+        "linuxea.default.svc.cluster.local",
+        "@127.0.0.1",
+        "-p",
+        port,
+      ]);
+      expect(a.stdout.trim()).toBe("10.96.66.66");
+    }
+    // Step 9: an ExternalName Service is a CNAME to its external name.
+    await kubectlOk("create", "service", "externalname", "ext", "--external-name=linuxea.example.com");
+    await eventually(async () =>
+      /ext\.default\.svc\.cluster\.local\.\s+5\s+IN\s+CNAME\s+linuxea\.example\.com\./.test(
+        (await run("dig", ["ext.default.svc.cluster.local", "@127.0.0.1", "-p", port])).stdout,
+      ),
+    );
   });
 
   it("walkthrough: externalTrafficPolicy Local shows the real client and drops on a node without a local pod", async () => {

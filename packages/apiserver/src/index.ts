@@ -17,3 +17,4 @@ export { NatsApi, NatsApiClient, type NatsApiRequest } from "./natsapi.ts";
 export { RESOURCES, Registry, apiVersionOf, type ResourceDef } from "./resources.ts";
 export { KUBE_VERSION } from "./discovery.ts";
 export { ensurePki, readAdminCredential, readCa, type AdminCredential, type ServingPki } from "./pki.ts";
+export { ensureAddons, corednsDeployment } from "./addons.ts";

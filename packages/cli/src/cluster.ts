@@ -22,6 +22,8 @@ export interface RunState {
   stateDir: string;
   natsUrl: string;
   natsPort?: number;
+  /** Where the cluster DNS is published on 127.0.0.1. */
+  dnsPort?: number;
   apiURL: string;
   nodes: number;
   pids: Record<string, number>;

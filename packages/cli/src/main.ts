@@ -6,6 +6,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { createLogger, streamSink, type LogLevel } from "@kemu/common";
 import {
   ApiServer,
+  ensureAddons,
   parseSettings,
   readAdminCredential,
   SETTING_SOURCES,
@@ -191,7 +192,8 @@ const COMMANDS: Record<string, Command> = {
       "  --proxy-mode MODE      iptables (default), ipvs or nftables\n" +
       "  --ipvs-scheduler S     rr (default), wrr, lc, wlc, sh, dh, sed or nq\n" +
       "  --min-sync-period S    kube-proxy's minSyncPeriod in seconds (default 1)\n" +
-      "  --sync-period S        kube-proxy's syncPeriod in seconds (default 30)\n",
+      "  --sync-period S        kube-proxy's syncPeriod in seconds (default 30)\n" +
+      "  --dns-port PORT        publish the cluster DNS on 127.0.0.1:PORT (0: any free port)\n",
     options: {
       "nats-url": { type: "string" },
       count: { type: "string" },
@@ -200,6 +202,7 @@ const COMMANDS: Record<string, Command> = {
       "proxy-mode": { type: "string" },
       "ipvs-scheduler": { type: "string" },
       "min-sync-period": { type: "string" },
+      "dns-port": { type: "string" },
       "sync-period": { type: "string" },
     },
     async run(values) {
@@ -245,9 +248,11 @@ const COMMANDS: Record<string, Command> = {
         ipvsScheduler: sched as "rr",
         minSyncPeriodMs: seconds("min-sync-period", 1) * 1000,
         syncPeriodMs: seconds("sync-period", 30) * 1000,
+        ...(values["dns-port"] !== undefined ? { dnsPort: Number(values["dns-port"]) } : {}),
         onNode: (a) => log.info("node started", { node: a.name, ip: a.ip }),
       });
-      process.stdout.write(`kemu nodes running (${host.agents.map((a) => a.name).join(", ")})\n`);
+      const dns = host.dns ? `; cluster DNS on 127.0.0.1:${host.dns.port}` : "";
+      process.stdout.write(`kemu nodes running (${host.agents.map((a) => a.name).join(", ")})${dns}\n`);
       await untilSignal();
       await host.stop();
       return 0;
@@ -456,6 +461,7 @@ const COMMANDS: Record<string, Command> = {
       );
       const server = await ApiServer.start(settings, log.child("apiserver"));
       const cm = await ControllerManager.start(cSettings, log.child("controllers"));
+      await ensureAddons(server.api, log.child("addons"));
       process.stdout.write(`kemu apiserver listening on ${server.url}\n`);
       await untilSignal();
       await cm.stop();

@@ -136,9 +136,25 @@ export async function runUp(o: UpOptions): Promise<number> {
     );
     const nodes = await startChild(
       "nodes",
-      ["nodes", "--nats-url", state.natsUrl, "--count", String(o.nodes), "--proxy-mode", o.proxyMode],
-      { stateDir, ready: /nodes running/, detached: o.detach, timeoutMs: 120_000 },
+      [
+        "nodes",
+        "--nats-url",
+        state.natsUrl,
+        "--count",
+        String(o.nodes),
+        "--proxy-mode",
+        o.proxyMode,
+        "--dns-port",
+        String(previous?.dnsPort ?? 0),
+      ],
+      {
+        stateDir,
+        ready: /nodes running.*?(?:cluster DNS on 127\.0\.0\.1:(\d+))?\n/,
+        detached: o.detach,
+        timeoutMs: 120_000,
+      },
     );
+    if (nodes.line[1]) state.dnsPort = Number(nodes.line[1]);
     children.push(nodes.child);
     pids["nodes"] = nodes.child.pid!;
     await writeRunState(state);
@@ -177,6 +193,9 @@ export async function runUp(o: UpOptions): Promise<number> {
       o.out(`  node ${n["metadata"]["name"]}: ${ip}   (NodePorts: curl ${ip}:<nodePort>)`);
     }
     o.out("  edge: every NodePort on 127.0.0.1, LoadBalancer IPs from 127.0.2.0/24");
+    if (state.dnsPort) {
+      o.out(`  cluster DNS: dig @127.0.0.1 -p ${state.dnsPort} kubernetes.default.svc.cluster.local`);
+    }
     o.out(`Logs are in ${join(stateDir, "logs")}. Stop with 'kemu down'${o.detach ? "" : " or Ctrl-C"}.`);
     if (o.detach) return 0;
     await new Promise<void>((r) => {

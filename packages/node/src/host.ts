@@ -5,6 +5,7 @@ import { connectNats, type NatsConnection } from "@kemu/nats";
 import type { IpvsScheduler, ProxyMode } from "@kemu/proxy";
 import type { KubeletSettingsInput } from "@kemu/kubelet";
 import { NodeAgent } from "./agent.ts";
+import { HostDnsPort } from "./dnsport.ts";
 
 /** Options of a NodeHost. */
 export interface NodeHostOptions {
@@ -21,6 +22,8 @@ export interface NodeHostOptions {
   minSyncPeriodMs?: number;
   syncPeriodMs?: number;
   kubelet?: Partial<KubeletSettingsInput>;
+  /** Publish the cluster DNS on 127.0.0.1 at this port (0: any free one; undefined: not at all). */
+  dnsPort?: number;
   /** Called as each node comes up. */
   onNode?: (agent: NodeAgent) => void;
 }
@@ -29,6 +32,8 @@ export interface NodeHostOptions {
 export class NodeHost {
   readonly agents: NodeAgent[];
   readonly fabric: LoopbackFabric;
+  /** The cluster DNS published on the host, if asked for. */
+  dns: HostDnsPort | undefined;
   readonly #nc: NatsConnection;
 
   private constructor(nc: NatsConnection, fabric: LoopbackFabric, agents: NodeAgent[]) {
@@ -71,6 +76,9 @@ export class NodeHost {
         );
         agents.push(...batch);
       }
+      if (o.dnsPort !== undefined && agents[0]) {
+        host.dns = await HostDnsPort.start(agents[0].dataPlane, o.log.child("dns"), "127.0.0.1", o.dnsPort);
+      }
     } catch (err) {
       await host.stop();
       throw err;
@@ -80,6 +88,7 @@ export class NodeHost {
 
   /** Stops every node and disconnects. */
   async stop(): Promise<void> {
+    await this.dns?.stop();
     for (const a of this.agents) await a.stop().catch(() => {});
     await this.fabric.close();
     await this.#nc.drain().catch(() => {});

@@ -1,3 +1,4 @@
 /** @kemu/node: an emulated node (kubelet + kube-proxy + data plane), and a host for many. */
 export { NodeAgent, type NodeAgentOptions } from "./agent.ts";
 export { NodeHost, type NodeHostOptions } from "./host.ts";
+export { HostDnsPort, KUBE_DNS_IP } from "./dnsport.ts";

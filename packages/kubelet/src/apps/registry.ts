@@ -7,6 +7,7 @@
 import { echoApp } from "./echo/index.ts";
 import { nginxApp } from "./nginx/index.ts";
 import { redisApp } from "./redis/index.ts";
+import { corednsApp } from "./coredns/index.ts";
 import type { EmulatedApp } from "./types.ts";
 
 /** One row of the table. */
@@ -21,8 +22,8 @@ export interface AppEntry {
 export const APPS: readonly AppEntry[] = [
   { name: "nginx", matches: (repo) => repo.includes("nginx"), app: nginxApp },
   { name: "redis", matches: (repo) => repo.includes("redis"), app: redisApp },
-  // Cluster DNS (coredns, kube-dns): the DNS engineer's app goes here.
-  { name: "coredns", matches: (repo) => repo === "coredns" || repo.includes("kube-dns"), app: undefined },
+  // Cluster DNS (coredns, kube-dns).
+  { name: "coredns", matches: (repo) => repo === "coredns" || repo.includes("kube-dns"), app: corednsApp },
   { name: "echo", matches: () => true, app: echoApp },
 ];
 

@@ -1,0 +1,59 @@
+/**
+ * The CoreDNS image's emulated app: the cluster DNS server (@kemu/dns) on the container's DNS
+ * ports (53/UDP and 53/TCP by default), following Services and EndpointSlices through the API
+ * as CoreDNS's kubernetes plugin does. It also answers CoreDNS's /health (8080) and /ready
+ * (8181) so kubeadm-style probes pass.
+ *
+ * Limitations vs CoreDNS: the zone is cluster.local, the TTL 5 s and there is no upstream (names
+ * outside the zone get REFUSED); the Corefile is not read.
+ */
+import { ClusterDNS } from "@kemu/dns";
+import type { AppContext, EmulatedApp, RunningApp } from "../types.ts";
+
+/** Answers plain HTTP 200 "OK" on a socket, for the health and ready endpoints. */
+function ok(socket: import("node:net").Socket): void {
+  socket.on("error", () => {});
+  let buf = "";
+  const onData = (d: Buffer) => {
+    buf += d.toString("latin1");
+    // Answer once the request head is in.
+    if (!buf.includes("\r\n\r\n")) return;
+    socket.off("data", onData);
+    socket.end(
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK",
+    );
+  };
+  socket.on("data", onData);
+  // The runtime may hand the socket over paused (after reading a PROXY header).
+  socket.resume();
+}
+
+/** The cluster DNS as an emulated container. */
+export const corednsApp = {
+  name: "coredns",
+  async start(ctx: AppContext): Promise<RunningApp> {
+    const dns = new ClusterDNS({ log: ctx.log.child("dns"), api: ctx.api });
+    // Follow the API only: the kubelet's runtime owns the sockets on the pod's addresses.
+    await dns.start();
+    const udp = ctx.container.udpPorts.length > 0 ? ctx.container.udpPorts : [53];
+    const tcp = ctx.container.tcpPorts.filter((p) => p !== 9153 && p !== 8080 && p !== 8181);
+    for (const port of udp) {
+      await ctx.listenUdp(port, (d) => void dns.handle(d.data, "udp").then((out) => out && d.reply(out)));
+    }
+    for (const port of tcp.length > 0 ? tcp : [53]) {
+      await ctx.listenTcp(port, (s) => {
+        dns.serveConnection(s);
+        // The runtime hands the socket over paused, after reading its PROXY header.
+        s.resume();
+      });
+    }
+    for (const port of [8080, 8181]) await ctx.listenTcp(port, (s) => ok(s));
+    ctx.stdout(".:53");
+    ctx.stdout("CoreDNS-1.11.3 (kemu)");
+    return {
+      terminating() {
+        void dns.stop();
+      },
+    };
+  },
+} satisfies EmulatedApp;
