@@ -4,9 +4,14 @@
  * as CoreDNS's kubernetes plugin does. It also answers CoreDNS's /health (8080) and /ready
  * (8181) so kubeadm-style probes pass.
  *
- * Limitations vs CoreDNS: the zone is cluster.local, the TTL 5 s and there is no upstream (names
- * outside the zone get REFUSED); the Corefile is not read.
+ * Names outside the zone go to the host's resolver (the first nameserver of /etc/resolv.conf), as
+ * kubeadm's Corefile `forward . /etc/resolv.conf` does; the container env var
+ * KEMU_DNS_UPSTREAM=host:port overrides it, and `none` turns forwarding off (REFUSED).
+ *
+ * Limitations vs CoreDNS: the zone is cluster.local and the TTL 5 s; the Corefile is not read;
+ * one upstream, no cache.
  */
+import { readFileSync } from "node:fs";
 import { ClusterDNS } from "@kemu/dns";
 import type { AppContext, EmulatedApp, RunningApp } from "../types.ts";
 
@@ -28,11 +33,40 @@ function ok(socket: import("node:net").Socket): void {
   socket.resume();
 }
 
+/** The first nameserver of a resolv.conf as "host:port", or undefined. */
+export function upstreamFromResolvConf(text: string): string | undefined {
+  for (const line of text.split("\n")) {
+    const m = /^\s*nameserver\s+(\S+)/.exec(line);
+    if (!m) continue;
+    const ip = m[1]!;
+    return ip.includes(":") ? `[${ip}]:53` : `${ip}:53`;
+  }
+  return undefined;
+}
+
+/** Where names outside the zone go: the container's KEMU_DNS_UPSTREAM, else the host's resolver. */
+function upstreamFor(ctx: AppContext): string | undefined {
+  const env = ((ctx.container.spec["env"] ?? []) as { name: string; value?: string }[]).find(
+    (e) => e.name === "KEMU_DNS_UPSTREAM",
+  )?.value;
+  if (env !== undefined) return env === "none" || env === "" ? undefined : env;
+  try {
+    return upstreamFromResolvConf(readFileSync("/etc/resolv.conf", "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The cluster DNS as an emulated container. */
 export const corednsApp = {
   name: "coredns",
   async start(ctx: AppContext): Promise<RunningApp> {
-    const dns = new ClusterDNS({ log: ctx.log.child("dns"), api: ctx.api });
+    const upstream = upstreamFor(ctx);
+    const dns = new ClusterDNS({
+      log: ctx.log.child("dns"),
+      api: ctx.api,
+      ...(upstream ? { upstream } : {}),
+    });
     // Follow the API only: the kubelet's runtime owns the sockets on the pod's addresses.
     await dns.start();
     const udp = ctx.container.udpPorts.length > 0 ? ctx.container.udpPorts : [53];
