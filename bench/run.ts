@@ -7,7 +7,14 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 
 /** Every benchmark, by entry file; add the next one here. */
-const BENCHMARKS = ["apiserver.ts", "scheduler.ts", "endpoints.ts", "dataplane.ts", "programming.ts"];
+const BENCHMARKS = [
+  "apiserver.ts",
+  "scheduler.ts",
+  "endpoints.ts",
+  "dataplane.ts",
+  "programming.ts",
+  "dns.ts",
+];
 
 function runOne(file: string, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
