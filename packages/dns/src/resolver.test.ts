@@ -117,6 +117,26 @@ describe("resolver", () => {
     expect(reverseName("fd00::29")).toBe(`9.2.0.0.${"0.".repeat(24)}0.0.d.f.ip6.arpa`);
   });
 
+  it("dns: addresses that are not IPs are skipped, and the rest of the zone still answers", () => {
+    const bad = makeService("default", "bad", (s) => {
+      s["spec"]["clusterIP"] = "10.96.0.256";
+      s["spec"]["clusterIPs"] = ["10.96.0.256"];
+    });
+    const good = makeService("default", "good");
+    const hl = headless("default", "hl");
+    const slice = makeSlice("default", "hl", [endpoint("10.244.1.300"), endpoint("10.244.1.5")]);
+    const zone = [bad, good, hl];
+    expect(answer(resolve(zone, [slice], ZONE, q("bad.default.svc.cluster.local"))).rcode).toBe(
+      Rcode.NXDOMAIN,
+    );
+    expect(lines(resolve(zone, [slice], ZONE, q("good.default.svc.cluster.local")))).toEqual([
+      "good.default.svc.cluster.local 5 A 10.96.0.10",
+    ]);
+    expect(lines(resolve(zone, [slice], ZONE, q("hl.default.svc.cluster.local")))).toEqual([
+      "hl.default.svc.cluster.local 5 A 10.244.1.5",
+    ]);
+  });
+
   it("dns: headless service answers one A per ready endpoint", () => {
     const svc = headless("default", "none-linuxea");
     const slice = makeSlice("default", "none-linuxea", [

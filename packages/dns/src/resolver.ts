@@ -14,6 +14,7 @@
  * - A CNAME to a name in the zone is chased one step; CoreDNS also resolves external targets.
  * - The SOA serial is whatever the caller passes, not CoreDNS's last-modified time.
  */
+import { isIP } from "node:net";
 import type { KObject } from "@kemu/controllers";
 import { RRType, Rcode, ipv6Bytes, type Question, type RData, type ResourceRecord } from "./packet.ts";
 
@@ -92,7 +93,7 @@ function endpointsOf(svc: KObject, slices: KObject[]): Endpoint[] {
       // EndpointSlice semantics: an unset ready condition means ready.
       if (ep["conditions"]?.["ready"] === false && !publishNotReady) continue;
       for (const ip of (ep["addresses"] ?? []) as string[]) {
-        if (byIp.has(ip)) continue;
+        if (byIp.has(ip) || !isIP(ip)) continue;
         const hostname = typeof ep["hostname"] === "string" && ep["hostname"] ? ep["hostname"] : undefined;
         byIp.set(ip, { ip, label: (hostname ?? dashedIp(ip)).toLowerCase(), ports });
       }
@@ -161,11 +162,12 @@ export function buildZone(services: KObject[], slices: KObject[], opts: ZoneOpti
       continue;
     }
     for (const ip of clusterIPs) {
-      if (!ip || ip === "None") continue;
+      // Stored objects are validated; anything else (a hand-fed source) is skipped, not served.
+      if (!ip || !isIP(ip)) continue;
       add(svcName, addressRecord(ip));
       add(reverseName(ip), { type: "PTR", target: svcName });
     }
-    if (!clusterIPs.some((ip) => ip && ip !== "None")) continue;
+    if (!clusterIPs.some((ip) => ip && isIP(ip))) continue;
     for (const p of (spec["ports"] ?? []) as KObject[]) {
       if (typeof p["name"] !== "string" || !p["name"]) continue;
       addSrv(`_${p["name"]}._${String(p["protocol"] ?? "TCP")}.${svcName}`, Number(p["port"]), svcName);
