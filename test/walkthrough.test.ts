@@ -372,13 +372,16 @@ describe("walkthrough on kemu up", () => {
     expect(linuxea.some((l) => /\s[1-9][\d.]*\s+[\d.]+\s+[\d.]+$/.test(l))).toBe(true);
   });
 
-  it("walkthrough: kemu curl reaches the ClusterIP and a Service name from inside a pod", async () => {
+  it("walkthrough: kemu curl reaches the ClusterIP and Service names (through the cluster DNS) from inside a pod", async () => {
     const pod = (
       await kubectlOk("get", "pods", "-l", "app=echo", "-o", "jsonpath={.items[0].metadata.name}")
     ).trim();
     for (const url of [
       "http://10.96.66.66/linuxea.html",
       "http://linuxea.default.svc.cluster.local/linuxea.html",
+      // Short names go through kube-dns with the pod's search path.
+      "http://linuxea/linuxea.html",
+      "http://linuxea.default/linuxea.html",
     ]) {
       const r = await run(process.execPath, [
         KEMU,

@@ -572,11 +572,28 @@ describe("kubelet: exec (an HTTP client inside a pod)", () => {
     ).rejects.toThrow('pods "ghost" not found');
   });
 
-  it("kubelet/exec: a Service name resolves to its ClusterIP, dialled through the node's data plane", async () => {
+  it("kubelet/exec: a Service name resolves through the cluster DNS (ClusterFirst), dialled through the node's data plane", async () => {
     const ns = await namespace(api, "exec3");
     const server = await runPod(
       ns,
       podManifest("backend", (p) => (p["spec"]["nodeName"] = "node-2")),
+    );
+    // The cluster DNS as a CoreDNS pod; kube-dns's ClusterIP 10.96.0.10:53 leads to it.
+    const coredns = await runPod(
+      ns,
+      podManifest("coredns", (p) => {
+        p["spec"]["nodeName"] = "node-2";
+        p["spec"]["containers"] = [
+          {
+            name: "coredns",
+            image: "registry.k8s.io/coredns/coredns:v1.11.3",
+            ports: [
+              { containerPort: 53, protocol: "UDP" },
+              { containerPort: 53, protocol: "TCP" },
+            ],
+          },
+        ];
+      }),
     );
     const svc = await api.create(R.services, ns, {
       metadata: { name: "web" },
@@ -589,6 +606,11 @@ describe("kubelet: exec (an HTTP client inside a pod)", () => {
     const dataPlane: DataPlane = {
       async connect(src, dstIP, dstPort) {
         connects.push(`${src.ip}->${dstIP}:${dstPort}`);
+        if (dstIP === "10.96.0.10" && dstPort === 53) {
+          const dns = n3!.fabric.resolvePodPort(coredns["status"]["podIP"], 53, "TCP");
+          if (!dns) throw new Error("connect: connection refused");
+          return { ...dns, sourceIP: src.ip };
+        }
         if (dstIP !== clusterIP || dstPort !== 80) throw new Error("connect: connection refused");
         const at = n3!.fabric.resolvePodPort(server["status"]["podIP"], 8080, "TCP");
         if (!at) throw new Error("connect: connection refused");
@@ -618,7 +640,12 @@ describe("kubelet: exec (an HTTP client inside a pod)", () => {
         if (r.exitCode !== 0 || !("status" in r)) throw new Error(`${url}: ${JSON.stringify(r)}`);
         expect(JSON.parse(r.body)).toMatchObject({ pod: "backend", clientIP: client["status"]["podIP"] });
       }
-      expect(connects).toEqual(Array(3).fill(`${client["status"]["podIP"]}->${clusterIP}:80`));
+      const clientIP: string = client["status"]["podIP"];
+      expect(connects.filter((c) => c.endsWith(":80"))).toEqual(
+        Array(3).fill(`${clientIP}->${clusterIP}:80`),
+      );
+      // "web" took the search path's first domain; the absolute name was asked as it is.
+      expect(connects.filter((c) => c.endsWith(":53"))).toEqual(Array(2).fill(`${clientIP}->10.96.0.10:53`));
     } finally {
       await stopNode(n3);
     }

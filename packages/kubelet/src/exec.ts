@@ -12,15 +12,14 @@
  * Addresses: pod IPs (10.244.0.0/16) are dialled over the fabric with a PROXY header naming the
  * client pod; 127.0.0.1/localhost is the pod itself; other addresses go through the node's data
  * plane (DataPlane.connect, which picks the endpoint; the header then names the source IP it
- * returns), or, without one, straight to real sockets (node IPs 127.0.1.N). Service names
- * (`svc`, `svc.ns`, `svc.ns.svc`, `svc.ns.svc.cluster.local`) are looked up in the API, since
- * cluster DNS is not there yet.
+ * returns), or, without one, straight to real sockets (node IPs 127.0.1.N). Names resolve as the
+ * pod's resolv.conf says (resolvconf.ts): with dnsPolicy ClusterFirst, queries to kube-dns's
+ * ClusterIP through the data plane and the `<ns>.svc.cluster.local ...` search path.
  *
- * Limitations: HTTP only (no TLS); one request per call; headless names resolve to the first
- * ready endpoint only.
+ * Limitations: HTTP only (no TLS); one request per call; the first address of an answer is used.
  */
 import type { Logger } from "@kemu/common";
-import { R, type ApiClient, type KObject } from "@kemu/controllers";
+import type { ApiClient, KObject } from "@kemu/controllers";
 import type { Fabric } from "@kemu/fabric";
 import { nodeSubject, type Msg, type NatsConnection, type Subscription } from "@kemu/nats";
 import type { DataPlane } from "@kemu/proxy";
@@ -29,6 +28,7 @@ import { DialError, dialAddress, dialPod, ephemeralPort, httpOverSocket } from "
 import { cidrContains } from "./ipam.ts";
 import { callNodeService, failure, NodeServiceError, type PodLookup } from "./logs.ts";
 import { formatProxyHeader } from "./proxyproto.ts";
+import { podResolvConf, resolveInPod, type ClusterDnsSettings } from "./resolvconf.ts";
 
 /** An exec request. */
 export interface ExecRequest {
@@ -69,6 +69,8 @@ export interface ExecServiceOptions {
   fabric: Fabric;
   dataPlane: DataPlane | undefined;
   log: Logger;
+  /** The kubelet's --cluster-dns and --cluster-domain; kube-dns at 10.96.0.10 by default. */
+  clusterDns?: ClusterDnsSettings;
 }
 
 /** Serves exec requests for one node. */
@@ -138,7 +140,7 @@ export class ExecService {
     const timeoutMs = (req.timeoutSeconds ?? 10) * 1000;
     const port = Number(url.port || 80);
     try {
-      const ip = await this.#resolve(url.hostname, req.namespace);
+      const ip = await this.#resolve(url.hostname, w.pod(), podIP, timeoutMs);
       const socket = await this.#dial(ip, port, podIP, timeoutMs);
       const headers: Record<string, string> = {
         Host: url.host,
@@ -172,32 +174,18 @@ export class ExecService {
     }
   }
 
-  /** An IP for host: a literal, localhost, or a Service's ClusterIP (or first ready endpoint). */
-  async #resolve(host: string, namespace: string): Promise<string> {
+  /** An IP for host: a literal, localhost, or what the pod's resolver (resolvconf.ts) answers. */
+  async #resolve(host: string, pod: KObject, podIP: string, timeoutMs: number): Promise<string> {
     if (/^\d+\.\d+\.\d+\.\d+$/.test(host)) return host;
     if (host === "localhost") return "127.0.0.1";
-    const name = host.replace(/\.$/, "");
-    const parts = name.split(".");
-    let svc: string | undefined;
-    let ns = namespace;
-    if (parts.length === 1) svc = parts[0];
-    else if (parts.length === 2 || (parts.length === 3 && parts[2] === "svc"))
-      [svc, ns] = parts as [string, string];
-    else if (parts.length === 5 && parts.slice(2).join(".") === "svc.cluster.local")
-      [svc, ns] = parts as [string, string];
-    const fail = new CurlError(6, `curl: (6) Could not resolve host: ${host}`);
-    if (!svc) throw fail;
-    const s = await this.#o.api.get(R.services, ns, svc);
-    if (!s) throw fail;
-    const clusterIP: string | undefined = s["spec"]?.["clusterIP"];
-    if (clusterIP && clusterIP !== "None") return clusterIP;
-    const slices = await this.#o.api.list(R.endpointslices, ns, {
-      labelSelector: `kubernetes.io/service-name=${svc}`,
-    });
-    for (const sl of (slices["items"] ?? []) as KObject[])
-      for (const ep of (sl["endpoints"] ?? []) as KObject[])
-        if (ep["conditions"]?.["ready"] !== false && ep["addresses"]?.[0]) return String(ep["addresses"][0]);
-    throw fail;
+    const ip = await resolveInPod(
+      host,
+      podResolvConf(pod, this.#o.clusterDns),
+      (server, port) => this.#dial(server, port, podIP, timeoutMs),
+      timeoutMs,
+    );
+    if (!ip) throw new CurlError(6, `curl: (6) Could not resolve host: ${host}`);
+    return ip;
   }
 
   async #dial(ip: string, port: number, podIP: string, timeoutMs: number): Promise<Socket> {

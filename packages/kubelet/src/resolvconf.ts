@@ -1,0 +1,173 @@
+/**
+ * A pod's resolver, as the kubelet writes its /etc/resolv.conf (pkg/kubelet/network/dns) and as
+ * glibc then uses it: dnsPolicy picks the nameservers (ClusterFirst: the cluster DNS, kube-dns's
+ * ClusterIP; Default: the node's own resolver; None: only spec.dnsConfig), the search path is
+ * `<ns>.svc.<zone> svc.<zone> <zone>` with `ndots:5`, and spec.dnsConfig adds nameservers and
+ * searches and overrides options. Names with fewer dots than ndots are tried with each search
+ * domain first, then as they are.
+ *
+ * Queries go over TCP (each a fresh connection), through whatever dial the caller gives: for
+ * exec, the node's data plane, so a pod's lookup of `web` is kube-proxy balancing a connection to
+ * a CoreDNS pod, as on a real node.
+ *
+ * Limitations vs glibc: A records only (IPv4), no /etc/hosts beyond localhost, no caching, the
+ * first address of an answer is used, nameservers are tried in order with one attempt each.
+ */
+import type { Socket } from "node:net";
+import { lookup as hostLookup } from "node:dns/promises";
+import type { KObject } from "@kemu/controllers";
+import { CLASS_IN, decodeMessage, encodeMessage, Rcode, RRType, type DnsMessage } from "@kemu/dns";
+
+/** What a pod's resolv.conf says. */
+export interface PodResolvConf {
+  /** "host" means the node's own resolver (dnsPolicy Default). */
+  nameservers: string[] | "host";
+  searches: string[];
+  ndots: number;
+}
+
+/** The kubelet's DNS settings (its --cluster-dns and --cluster-domain). */
+export interface ClusterDnsSettings {
+  clusterDNS: string[];
+  clusterDomain: string;
+}
+
+export const DEFAULT_CLUSTER_DNS: ClusterDnsSettings = {
+  clusterDNS: ["10.96.0.10"],
+  clusterDomain: "cluster.local",
+};
+
+/** The resolv.conf the kubelet would write for pod. */
+export function podResolvConf(pod: KObject, dns: ClusterDnsSettings = DEFAULT_CLUSTER_DNS): PodResolvConf {
+  const spec = pod["spec"] ?? {};
+  const ns = String(pod["metadata"]?.["namespace"] ?? "default");
+  let policy = String(spec["dnsPolicy"] ?? "ClusterFirst");
+  // A host-network pod with ClusterFirst gets the node's resolver, as the kubelet does.
+  if (policy === "ClusterFirst" && spec["hostNetwork"] === true) policy = "Default";
+  if (policy === "ClusterFirstWithHostNet") policy = "ClusterFirst";
+  const conf: PodResolvConf =
+    policy === "ClusterFirst"
+      ? {
+          nameservers: [...dns.clusterDNS],
+          searches: [`${ns}.svc.${dns.clusterDomain}`, `svc.${dns.clusterDomain}`, dns.clusterDomain],
+          ndots: 5,
+        }
+      : policy === "None"
+        ? { nameservers: [], searches: [], ndots: 1 }
+        : { nameservers: "host", searches: [], ndots: 1 };
+  const extra = spec["dnsConfig"] as
+    { nameservers?: string[]; searches?: string[]; options?: { name: string; value?: string }[] } | undefined;
+  if (extra) {
+    if (extra.nameservers?.length)
+      conf.nameservers =
+        conf.nameservers === "host" ? [...extra.nameservers] : [...conf.nameservers, ...extra.nameservers];
+    for (const s of extra.searches ?? []) if (!conf.searches.includes(s)) conf.searches.push(s);
+    const ndots = extra.options?.find((o) => o.name === "ndots")?.value;
+    if (ndots !== undefined && /^\d+$/.test(ndots)) conf.ndots = Number(ndots);
+  }
+  return conf;
+}
+
+/** The names glibc tries for name, in order. */
+export function candidates(name: string, conf: PodResolvConf): string[] {
+  if (name.endsWith(".")) return [name.slice(0, -1)];
+  const dots = name.split(".").length - 1;
+  const searched = conf.searches.map((s) => `${name}.${s}`);
+  return dots >= conf.ndots ? [name, ...searched] : [...searched, name];
+}
+
+/** Opens a TCP connection to a nameserver (port 53) as the pod would. */
+export type DialDns = (ip: string, port: number) => Promise<Socket>;
+
+/** Sends one A query over a fresh TCP connection and reads the reply. */
+async function queryTcp(dial: DialDns, server: string, name: string, timeoutMs: number): Promise<DnsMessage> {
+  const socket = await dial(server, 53);
+  const id = Math.floor(Math.random() * 0x10000);
+  const query = encodeMessage({ id, rd: true, questions: [{ name, type: RRType.A, class: CLASS_IN }] });
+  const framed = Buffer.alloc(2 + query.length);
+  framed.writeUInt16BE(query.length, 0);
+  query.copy(framed, 2);
+  return new Promise<DnsMessage>((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    const timer = setTimeout(() => done(new Error("timed out")), timeoutMs);
+    const done = (err: Error | undefined, msg?: DnsMessage) => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(msg!);
+    };
+    socket.on("data", (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length < 2 || buf.length < 2 + buf.readUInt16BE(0)) return;
+      try {
+        const msg = decodeMessage(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+        if (msg.id !== id) done(new Error("reply id mismatch"));
+        else done(undefined, msg);
+      } catch (err) {
+        done(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+    socket.on("error", (err) => done(err));
+    socket.on("close", () => done(new Error("connection closed")));
+    socket.write(framed);
+  });
+}
+
+/** The first IPv4 address for name in an answer, following CNAMEs within it. */
+function addressIn(msg: DnsMessage, name: string): { ip?: string; cname?: string } {
+  const start = name.toLowerCase().replace(/\.$/, "");
+  let owner = start;
+  for (let hop = 0; hop < 8; hop++) {
+    const rrs = msg.answers.filter((rr) => rr.name.toLowerCase().replace(/\.$/, "") === owner);
+    const a = rrs.find((rr) => rr.type === "A");
+    if (a && a.type === "A") return { ip: a.address };
+    const c = rrs.find((rr) => rr.type === "CNAME");
+    if (!c || c.type !== "CNAME") break;
+    owner = c.target.toLowerCase().replace(/\.$/, "");
+  }
+  return owner === start ? {} : { cname: owner };
+}
+
+/**
+ * Resolves name to an IPv4 address as the pod's resolver would, or undefined when it does not
+ * resolve (NXDOMAIN or no address for every candidate, or no nameserver answering).
+ */
+export async function resolveInPod(
+  name: string,
+  conf: PodResolvConf,
+  dial: DialDns,
+  timeoutMs = 5_000,
+): Promise<string | undefined> {
+  if (conf.nameservers === "host") {
+    try {
+      return (await hostLookup(name, { family: 4 })).address;
+    } catch {
+      return undefined;
+    }
+  }
+  let queue = candidates(name, conf);
+  for (let hops = 0; hops < 8 && queue.length > 0; hops++) {
+    let cname: string | undefined;
+    for (const fqdn of queue) {
+      let reply: DnsMessage | undefined;
+      for (const server of conf.nameservers) {
+        try {
+          reply = await queryTcp(dial, server, fqdn, timeoutMs);
+          if (reply.rcode === Rcode.NOERROR || reply.rcode === Rcode.NXDOMAIN) break;
+        } catch {
+          reply = undefined;
+        }
+      }
+      if (!reply || reply.rcode !== Rcode.NOERROR) continue;
+      const found = addressIn(reply, fqdn);
+      if (found.ip) return found.ip;
+      if (found.cname) {
+        cname = found.cname;
+        break;
+      }
+    }
+    // A CNAME whose target the answer did not carry: look the target up as an absolute name.
+    queue = cname ? [cname] : [];
+  }
+  return undefined;
+}
