@@ -142,10 +142,11 @@ describe("walkthrough on kemu up", () => {
     expect(d).toMatch(/^External Traffic Policy:\s+Cluster$/m);
     expect(d).toMatch(/^NodePort:\s+<unset>\s+31180\/TCP$/m);
     expect(d).toMatch(/^Endpoints:\s+10\.244\.\d\.\d+:80,10\.244\.\d\.\d+:80,10\.244\.\d\.\d+:80$/m);
-    // The node's rules follow the patch; then every fresh connection lands on one pod.
+    // The node's rules follow the patch; then every fresh connection lands on one pod. Twenty
+    // connections at once: without affinity, all on one of three pods is a 1-in-10^9 chance.
     await eventually(async () => {
       const answers = await Promise.all(
-        [1, 2, 3, 4, 5].map(() => curl("http://127.0.1.2:31180/linuxea.html")),
+        Array.from({ length: 20 }, () => curl("http://127.0.1.2:31180/linuxea.html")),
       );
       return new Set(answers.map((a) => podOf(a.stdout))).size === 1;
     });
