@@ -265,6 +265,45 @@ describe("walkthrough on kemu up", () => {
     expect(outside.stdout).toMatch(/status: (NOERROR|NXDOMAIN|SERVFAIL|REFUSED)/);
     expect(outside.stdout).not.toMatch(/;; flags: [^;]*\baa\b/);
     await kubectlOk("delete", "pod/web-0", "service/web", "--grace-period=0", "--force");
+    // CoreDNS's metrics on :9153 of its pods, read from inside a pod: the SRV queries above were
+    // counted by one replica or the other.
+    const corednsIPs = (
+      await kubectlOk(
+        "-n",
+        "kube-system",
+        "get",
+        "pods",
+        "-l",
+        "k8s-app=kube-dns",
+        "-o",
+        "jsonpath={.items[*].status.podIP}",
+      )
+    )
+      .trim()
+      .split(" ");
+    expect(corednsIPs).toHaveLength(2);
+    const redisPod = (
+      await kubectlOk("get", "pods", "-l", "app=redis", "-o", "jsonpath={.items[0].metadata.name}")
+    ).trim();
+    let srv = 0;
+    for (const ip of corednsIPs) {
+      const m = await run(process.execPath, [
+        KEMU,
+        "curl",
+        "--state-dir",
+        stateDir,
+        "--pod",
+        `default/${redisPod}`,
+        `http://${ip}:9153/metrics`,
+      ]);
+      expect(m.code).toBe(0);
+      expect(m.stdout).toMatch(/^coredns_build_info\{version="1\.11\.3",/m);
+      for (const line of m.stdout.matchAll(
+        /^coredns_dns_requests_total\{[^}]*proto="udp"[^}]*type="SRV"\} (\d+)$/gm,
+      ))
+        srv += Number(line[1]);
+    }
+    expect(srv).toBeGreaterThanOrEqual(2);
   });
 
   it("walkthrough: externalTrafficPolicy Local shows the real client and drops on a node without a local pod", async () => {

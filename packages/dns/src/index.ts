@@ -3,6 +3,8 @@ export {
   ClusterDNS,
   InformerSource,
   parseUpstream,
+  peekQuestionType,
+  type AnswerInfo,
   type ObjectSource,
   type ClusterDNSOptions,
   type ListenOptions,

@@ -92,6 +92,31 @@ export interface ClusterDNSOptions {
   upstream?: string;
   /** How long to wait for the upstream, ms. */
   upstreamTimeoutMs?: number;
+  /** Called once per answered query (for metrics). */
+  onAnswer?: (a: AnswerInfo) => void;
+}
+
+/** What onAnswer learns about one answered query. */
+export interface AnswerInfo {
+  transport: Transport;
+  /** The question's type number, when the query had a readable question. */
+  qtype: number | undefined;
+  rcode: number;
+  seconds: number;
+}
+
+/** The type of a query's first question, read without decoding it (undefined if unreadable). */
+export function peekQuestionType(msg: Buffer): number | undefined {
+  if (msg.length < 12 || msg.readUInt16BE(4) < 1) return undefined;
+  let at = 12;
+  while (at < msg.length) {
+    const len = msg[at]!;
+    if (len === 0) return at + 5 <= msg.length ? msg.readUInt16BE(at + 1) : undefined;
+    // Queries have no reason to compress their only name.
+    if (len & 0xc0) return undefined;
+    at += 1 + len;
+  }
+  return undefined;
 }
 
 /** Where to listen. */
@@ -127,6 +152,7 @@ export class ClusterDNS {
   readonly #ttl: number;
   readonly #upstream: { host: string; port: number } | undefined;
   readonly #upstreamTimeoutMs: number;
+  readonly #onAnswer: ((a: AnswerInfo) => void) | undefined;
   #data: ZoneData | undefined;
   #dirty = true;
   #udp: UdpSocket | undefined;
@@ -143,6 +169,7 @@ export class ClusterDNS {
     this.#ttl = opts.ttl ?? 5;
     this.#upstreamTimeoutMs = opts.upstreamTimeoutMs ?? 2_000;
     if (opts.upstream) this.#upstream = parseUpstream(opts.upstream);
+    this.#onAnswer = opts.onAnswer;
   }
 
   /** The port UDP and TCP listen on (after start with listen). */
@@ -259,8 +286,17 @@ export class ClusterDNS {
    * means drop it. Never throws: it is also the entry point for runtimes that own the sockets.
    */
   async handle(msg: Buffer, transport: Transport): Promise<Buffer | undefined> {
+    const started = this.#onAnswer ? performance.now() : 0;
     try {
-      return await this.#handle(msg, transport);
+      const out = await this.#handle(msg, transport);
+      if (out && this.#onAnswer)
+        this.#onAnswer({
+          transport,
+          qtype: peekQuestionType(msg),
+          rcode: out[3]! & 0x0f,
+          seconds: (performance.now() - started) / 1000,
+        });
+      return out;
     } catch (err) {
       this.#log.warn("query failed", { err: String(err) });
       const h = peekHeader(msg);

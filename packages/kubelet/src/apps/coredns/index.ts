@@ -2,7 +2,8 @@
  * The CoreDNS image's emulated app: the cluster DNS server (@kemu/dns) on the container's DNS
  * ports (53/UDP and 53/TCP by default), following Services and EndpointSlices through the API
  * as CoreDNS's kubernetes plugin does. It also answers CoreDNS's /health (8080) and /ready
- * (8181) so kubeadm-style probes pass.
+ * (8181) so kubeadm-style probes pass, and serves CoreDNS's Prometheus metrics on :9153
+ * (metrics.ts).
  *
  * Names outside the zone go to the host's resolver (the first nameserver of /etc/resolv.conf), as
  * kubeadm's Corefile `forward . /etc/resolv.conf` does; the container env var
@@ -12,7 +13,9 @@
  * one upstream, no cache.
  */
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { ClusterDNS } from "@kemu/dns";
+import { CorednsMetrics } from "./metrics.ts";
 import type { AppContext, EmulatedApp, RunningApp } from "../types.ts";
 
 /** Answers plain HTTP 200 "OK" on a socket, for the health and ready endpoints. */
@@ -62,9 +65,11 @@ export const corednsApp = {
   name: "coredns",
   async start(ctx: AppContext): Promise<RunningApp> {
     const upstream = upstreamFor(ctx);
+    const metrics = new CorednsMetrics("1.11.3");
     const dns = new ClusterDNS({
       log: ctx.log.child("dns"),
       api: ctx.api,
+      onAnswer: (a) => metrics.observe(a),
       ...(upstream ? { upstream } : {}),
     });
     // Follow the API only: the kubelet's runtime owns the sockets on the pod's addresses.
@@ -82,11 +87,27 @@ export const corednsApp = {
       });
     }
     for (const port of [8080, 8181]) await ctx.listenTcp(port, (s) => ok(s));
+    // node:http parses requests on the sockets the runtime accepts for us.
+    const http = createServer((req, res) => {
+      if (req.url !== "/metrics") {
+        res.writeHead(404, { "Content-Type": "text/plain" }).end("404 page not found\n");
+        return;
+      }
+      void metrics.registry.metrics().then((body) => {
+        res.writeHead(200, { "Content-Type": metrics.registry.contentType }).end(body);
+      });
+    });
+    await ctx.listenTcp(9153, (s) => {
+      s.on("error", () => {});
+      http.emit("connection", s);
+      s.resume();
+    });
     ctx.stdout(".:53");
     ctx.stdout("CoreDNS-1.11.3 (kemu)");
     return {
       terminating() {
         void dns.stop();
+        http.close();
       },
     };
   },
