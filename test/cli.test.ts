@@ -41,6 +41,9 @@ describe("cli", () => {
     const up = await kemu("up", "--nodes", "0");
     expect(up.code).toBe(2);
     expect(up.stderr).toContain('invalid --nodes: must be 1-250, got "0"');
+    const dnsPort = await kemu("up", "--dns-port", "70000");
+    expect(dnsPort.code).toBe(2);
+    expect(dnsPort.stderr).toContain('invalid --dns-port: "70000"');
   });
 
   it("cli: unknown commands and flags exit 2", async () => {

@@ -302,3 +302,30 @@ export async function retrying<T>(fn: () => Promise<T>, timeoutMs = 20_000, inte
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/**
+ * A 127.0.0.1 port free for both UDP and TCP right now (the kernel picks it), for flags that need
+ * a port up front. Another process could take it before it is used; the kernel's ephemeral
+ * allocator makes that unlikely.
+ */
+export async function freeUdpTcpPort(): Promise<number> {
+  const { createSocket } = await import("node:dgram");
+  const { createServer } = await import("node:net");
+  for (;;) {
+    const udp = createSocket("udp4");
+    const port = await new Promise<number>((resolve, reject) => {
+      udp.once("error", reject);
+      udp.bind(0, "127.0.0.1", () => resolve(udp.address().port));
+    });
+    const tcp = createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      tcp.once("error", () => resolve(false));
+      tcp.listen(port, "127.0.0.1", () => resolve(true));
+    });
+    await new Promise<void>((r) => udp.close(() => r()));
+    if (ok) {
+      await new Promise<void>((r) => tcp.close(() => r()));
+      return port;
+    }
+  }
+}

@@ -7,11 +7,12 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, fixture, ROOT, run, type RunResult } from "./harness.ts";
+import { eventually, fixture, freeUdpTcpPort, ROOT, run, type RunResult } from "./harness.ts";
 
 const KEMU = join(ROOT, "packages/cli/bin/kemu.js");
 let stateDir: string;
 let kubeconfig: string;
+let dnsPort: number;
 
 function kubectl(...args: string[]): Promise<RunResult> {
   return run("kubectl", ["--kubeconfig", kubeconfig, "--cache-dir", join(stateDir, "kube-cache"), ...args]);
@@ -52,15 +53,29 @@ function podOf(answer: string): string {
 beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), "kemu-walkthrough-"));
   kubeconfig = join(stateDir, "kubeconfig");
+  dnsPort = await freeUdpTcpPort();
   const up = await run(
     process.execPath,
-    [KEMU, "up", "--nodes", "3", "--detach", "--state-dir", stateDir, "--api-port", "0"],
+    [
+      KEMU,
+      "up",
+      "--nodes",
+      "3",
+      "--detach",
+      "--state-dir",
+      stateDir,
+      "--api-port",
+      "0",
+      "--dns-port",
+      String(dnsPort),
+    ],
     {
       timeoutMs: 180_000,
     },
   );
   if (up.code !== 0) throw new Error(`kemu up failed: ${up.stdout}${up.stderr}`);
   expect(up.stdout).toContain("Cluster is ready.");
+  expect(up.stdout).toContain(`cluster DNS: dig @127.0.0.1 -p ${dnsPort} `);
 }, 200_000);
 
 afterAll(async () => {
@@ -164,6 +179,7 @@ describe("walkthrough on kemu up", () => {
     );
     await kubectlOk("-n", "kube-system", "rollout", "status", "deployment/coredns", "--timeout=60s");
     const port = String(JSON.parse(await readFile(join(stateDir, "run.json"), "utf8")).dnsPort);
+    expect(port).toBe(String(dnsPort));
     const podIPs = (
       await kubectlOk("get", "pods", "-l", "app=nginx", "-o", "jsonpath={.items[*].status.podIP}")
     )

@@ -136,9 +136,12 @@ const COMMANDS: Record<string, Command> = {
       "  --state-dir DIR      default .kemu\n" +
       "  --nats-url URL       use this NATS (JetStream) instead of starting nats-server\n" +
       "  --api-port PORT      API server port (default 6443)\n" +
+      "  --dns-port PORT      127.0.0.1 port for the cluster DNS, UDP and TCP (default: the last\n" +
+      "                       run's, else a free one; printed either way)\n" +
       "  --proxy-mode MODE    kube-proxy mode on every node: iptables (default), ipvs or nftables\n",
     options: {
       nodes: { type: "string" },
+      "dns-port": { type: "string" },
       detach: { type: "boolean" },
       fresh: { type: "boolean" },
       "state-dir": { type: "string" },
@@ -157,6 +160,9 @@ const COMMANDS: Record<string, Command> = {
       if (!["iptables", "ipvs", "nftables"].includes(proxyMode)) {
         throw new UsageError(`invalid --proxy-mode: must be iptables, ipvs or nftables, got "${proxyMode}"`);
       }
+      const dnsPort = values["dns-port"] === undefined ? undefined : Number(values["dns-port"]);
+      if (dnsPort !== undefined && (!Number.isInteger(dnsPort) || dnsPort < 0 || dnsPort > 65535))
+        throw new UsageError(`invalid --dns-port: "${String(values["dns-port"])}"`);
       const o: Parameters<typeof runUp>[0] = {
         nodes,
         apiPort,
@@ -167,6 +173,7 @@ const COMMANDS: Record<string, Command> = {
         out: (l) => process.stdout.write(l + "\n"),
       };
       if (values["nats-url"]) o.natsUrl = String(values["nats-url"]);
+      if (dnsPort !== undefined) o.dnsPort = dnsPort;
       return runUp(o);
     },
   },

@@ -26,6 +26,8 @@ export interface UpOptions {
   fresh: boolean;
   detach: boolean;
   proxyMode: string;
+  /** The cluster DNS's 127.0.0.1 port; the last run's, else a free one, when unset. */
+  dnsPort?: number;
   out: (line: string) => void;
 }
 
@@ -145,7 +147,7 @@ export async function runUp(o: UpOptions): Promise<number> {
         "--proxy-mode",
         o.proxyMode,
         "--dns-port",
-        String(previous?.dnsPort ?? 0),
+        String(o.dnsPort ?? previous?.dnsPort ?? 0),
       ],
       {
         stateDir,
