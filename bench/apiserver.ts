@@ -30,6 +30,7 @@ import { openLoop, pool, sleepUntil, waitUntil, type LoadResult } from "./lib/lo
 import { formatUsage, phaseMeter, rssMiB, type PhaseUsage, type Processes } from "./lib/procstat.ts";
 import { atMost, ms, renderTable, writeResults, type Row, type Verdict } from "./lib/report.ts";
 import { median, nowMs, summarize, type Summary } from "./lib/stats.ts";
+import { progress } from "./lib/process.ts";
 
 type KObject = Record<string, any>;
 
@@ -73,12 +74,6 @@ const DRAIN_MS = 10_000;
 const TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io";
 /** What kubectl get sends: Table (v1, then v1beta1) with a plain-JSON fallback. */
 const KUBECTL_ACCEPT = `${TABLE_ACCEPT},application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json`;
-
-const started = nowMs();
-
-function progress(msg: string): void {
-  process.stderr.write(`[bench ${((nowMs() - started) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
-}
 
 /** What each phase needs. */
 interface Ctx {

@@ -36,6 +36,7 @@ import { sleepUntil } from "./lib/load.ts";
 import { cpuSeconds } from "./lib/procstat.ts";
 import { ms, writeResults } from "./lib/report.ts";
 import { median, nowMs, summarize, type Summary } from "./lib/stats.ts";
+import { progress, stopChild } from "./lib/process.ts";
 
 const KEMU_NODE_IP = "127.0.1.240";
 const HAPROXY_IP = "127.0.1.241";
@@ -58,11 +59,6 @@ const FULL: Settings = { warmupS: 1, throughputS: 6, latencyS: 5, conns: 16, rat
 const QUICK: Settings = { warmupS: 0.3, throughputS: 1.5, latencyS: 1.5, conns: 16, rate: 300, rounds: 2 };
 
 const TARGETS = { rpsShareOfHaproxy: 0.6, rpsStretch: 0.8, addedP99Factor: 2 };
-
-const started = nowMs();
-function progress(msg: string): void {
-  process.stderr.write(`[bench ${((nowMs() - started) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Child roles
@@ -166,17 +162,6 @@ async function startChild(args: string[]): Promise<{ proc: ChildProcess; hello: 
     );
   });
   return { proc, hello };
-}
-
-async function stopChild(proc: ChildProcess | undefined): Promise<void> {
-  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise((r) => proc.once("exit", r));
-  // Our own children stop when their stdin ends; HAProxy stops on SIGTERM.
-  if (proc.stdin) proc.stdin.end();
-  else proc.kill("SIGTERM");
-  const timer = setTimeout(() => proc.kill("SIGKILL"), 3000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** A port the kernel says is free on ip now. */

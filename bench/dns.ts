@@ -37,6 +37,7 @@ import { BenchCluster } from "./lib/cluster.ts";
 import { cpuSeconds } from "./lib/procstat.ts";
 import { atMost, ms, renderTable, writeResults, type Row, type Verdict } from "./lib/report.ts";
 import { nowMs, summarize, type Summary } from "./lib/stats.ts";
+import { progress, stopChild } from "./lib/process.ts";
 
 interface Settings {
   services: number;
@@ -79,11 +80,6 @@ const NS = "default";
 const FRESH_NS = "bench-dns";
 const POLL_MS = 2;
 const FRESH_TIMEOUT_MS = 10_000;
-
-const started = nowMs();
-function progress(msg: string): void {
-  process.stderr.write(`[bench ${((nowMs() - started) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
-}
 
 const svcName = (i: number) => `svc-${i}`;
 const svcFqdn = (i: number) => `${svcName(i)}.${NS}.svc.cluster.local`;
@@ -148,17 +144,6 @@ async function startKemu(services: number): Promise<{ proc: ChildProcess; port: 
     proc.once("exit", (code) => reject(new Error(`kemu DNS child exited with ${code} before it was ready`)));
   });
   return { proc, port: hello.port };
-}
-
-async function stopChild(proc: ChildProcess | undefined): Promise<void> {
-  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise((r) => proc.once("exit", r));
-  // Our own child stops when its stdin ends; dnsmasq stops on SIGTERM.
-  if (proc.stdin) proc.stdin.end();
-  else proc.kill("SIGTERM");
-  const timer = setTimeout(() => proc.kill("SIGKILL"), 3000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** A UDP port the kernel says is free on 127.0.0.1 now. */

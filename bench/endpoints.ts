@@ -42,6 +42,7 @@ import { openLoop, pool, waitUntil, type LoadResult } from "./lib/load.ts";
 import { cpuSeconds, formatUsage, phaseMeter, type PhaseUsage, type Processes } from "./lib/procstat.ts";
 import { atMost, ms, renderTable, writeResults, type Row, type Verdict } from "./lib/report.ts";
 import { nowMs, summarize, type Summary } from "./lib/stats.ts";
+import { progress } from "./lib/process.ts";
 
 type KObject = Record<string, any>;
 
@@ -89,11 +90,6 @@ const TARGET_P99_MS = 100;
 const DRAIN_MS = 15_000;
 /** Untimed changes before each measured series (JIT, caches, connections). */
 const WARMUP = 20;
-
-const started = nowMs();
-function progress(msg: string): void {
-  process.stderr.write(`[bench ${((nowMs() - started) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
-}
 
 const rfc3339 = (d = new Date()) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 const svcName = (i: number) => `svc-${i}`;

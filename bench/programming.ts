@@ -61,6 +61,7 @@ import { openLoop, pool, waitUntil } from "./lib/load.ts";
 import { cpuSeconds, phaseMeter, type PhaseUsage } from "./lib/procstat.ts";
 import { atMost, ms, renderTable, writeResults, type Row } from "./lib/report.ts";
 import { nowMs, summarize, type Summary } from "./lib/stats.ts";
+import { progress } from "./lib/process.ts";
 
 const KEMU_BIN = resolve(import.meta.dirname, "../packages/cli/bin/kemu.js");
 /** Where the Services and pods live, and where the baseline's ConfigMaps live. */
@@ -107,12 +108,6 @@ const SETUP_TIMEOUT_MS = 60_000;
 const PODS_TIMEOUT_MS = 60_000;
 const PROGRAMMED_TIMEOUT_MS = 30_000;
 const START_TIMEOUT_MS = 30_000;
-
-const started = nowMs();
-
-function progress(msg: string): void {
-  process.stderr.write(`[bench ${((nowMs() - started) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
-}
 
 const svcName = (i: number) => `svc-${i}`;
 /** kube-proxy's rule id of a Service's only port. */

@@ -30,6 +30,7 @@ import { pool } from "./lib/load.ts";
 import { cpuSeconds } from "./lib/procstat.ts";
 import { ms, renderTable, writeResults, type Row } from "./lib/report.ts";
 import { nowMs, summarize, type Summary } from "./lib/stats.ts";
+import { progress } from "./lib/process.ts";
 
 const KEMU_BIN = resolve(import.meta.dirname, "../packages/cli/bin/kemu.js");
 
@@ -48,11 +49,6 @@ const TARGET_PODS_PER_S = 100;
 const KWOK_PODS_PER_S = 20;
 const PHASE_TIMEOUT_MS = 120_000;
 const NOT_OURS = "kemu-bench-no-scheduler";
-
-const started = nowMs();
-function progress(msg: string): void {
-  process.stderr.write(`[bench ${((nowMs() - started) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
-}
 
 /** `kemu controller-manager` as a child process. */
 class ControllerManagerProcess {

@@ -13,27 +13,20 @@
  * one upstream, no cache.
  */
 import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { ClusterDNS } from "@kemu/dns";
 import { CorednsMetrics } from "./metrics.ts";
 import type { AppContext, EmulatedApp, RunningApp } from "../types.ts";
 
-/** Answers plain HTTP 200 "OK" on a socket, for the health and ready endpoints. */
-function ok(socket: import("node:net").Socket): void {
-  socket.on("error", () => {});
-  let buf = "";
-  const onData = (d: Buffer) => {
-    buf += d.toString("latin1");
-    // Answer once the request head is in.
-    if (!buf.includes("\r\n\r\n")) return;
-    socket.off("data", onData);
-    socket.end(
-      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK",
-    );
-  };
-  socket.on("data", onData);
-  // The runtime may hand the socket over paused (after reading a PROXY header).
-  socket.resume();
+/** CoreDNS's /health and /ready: 200 "OK" to any request. */
+function ok(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(200, { "Content-Type": "text/plain", Connection: "close" }).end("OK");
 }
 
 /** The first nameserver of a resolv.conf as "host:port", or undefined. */
@@ -86,9 +79,21 @@ export const corednsApp = {
         s.resume();
       });
     }
-    for (const port of [8080, 8181]) await ctx.listenTcp(port, (s) => ok(s));
-    // node:http parses requests on the sockets the runtime accepts for us.
-    const http = createServer((req, res) => {
+    // node:http parses requests on the sockets the runtime accepts for us (paused, after
+    // reading their PROXY header).
+    const servers: Server[] = [];
+    const serveHttp = (port: number, handler: RequestListener) => {
+      const server = createServer(handler);
+      servers.push(server);
+      return ctx.listenTcp(port, (s) => {
+        s.on("error", () => {});
+        server.emit("connection", s);
+        s.resume();
+      });
+    };
+    await serveHttp(8080, ok);
+    await serveHttp(8181, ok);
+    await serveHttp(9153, (req, res) => {
       if (req.url !== "/metrics") {
         res.writeHead(404, { "Content-Type": "text/plain" }).end("404 page not found\n");
         return;
@@ -97,17 +102,12 @@ export const corednsApp = {
         res.writeHead(200, { "Content-Type": metrics.registry.contentType }).end(body);
       });
     });
-    await ctx.listenTcp(9153, (s) => {
-      s.on("error", () => {});
-      http.emit("connection", s);
-      s.resume();
-    });
     ctx.stdout(".:53");
     ctx.stdout("CoreDNS-1.11.3 (kemu)");
     return {
       terminating() {
         void dns.stop();
-        http.close();
+        for (const server of servers) server.close();
       },
     };
   },
