@@ -35,3 +35,4 @@ export {
   type RData,
   type Edns,
 } from "./packet.ts";
+export { exchangeTcp, frameTcp } from "./tcp.ts";

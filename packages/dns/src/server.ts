@@ -29,6 +29,7 @@ import {
   type OutMessage,
 } from "./packet.ts";
 import { buildZone, lookup, type ZoneData } from "./resolver.ts";
+import { exchangeTcp, frameTcp } from "./tcp.ts";
 
 /** Where the server gets Services and EndpointSlices from. */
 export interface ObjectSource {
@@ -259,10 +260,7 @@ export class ClusterDNS {
         pending = pending.subarray(2 + len);
         void this.handle(Buffer.from(msg), "tcp").then((out) => {
           if (!out || s.destroyed) return;
-          const frame = Buffer.alloc(2 + out.length);
-          frame.writeUInt16BE(out.length, 0);
-          out.copy(frame, 2);
-          s.write(frame);
+          s.write(frameTcp(out));
         });
       }
     });
@@ -352,39 +350,17 @@ export class ClusterDNS {
   }
 
   /** Relays a query that came over TCP to the upstream over TCP; undefined on timeout or error. */
-  #forwardTcp(msg: Buffer): Promise<Buffer | undefined> {
+  async #forwardTcp(msg: Buffer): Promise<Buffer | undefined> {
     const up = this.#upstream!;
-    return new Promise((resolvePromise) => {
-      const sock = connect(up.port, up.host);
-      let buf = Buffer.alloc(0);
-      let settled = false;
-      const done = (out: Buffer | undefined) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        sock.destroy();
-        resolvePromise(out);
-      };
-      const timer = setTimeout(() => {
+    try {
+      return await exchangeTcp(connect(up.port, up.host), msg, this.#upstreamTimeoutMs);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      if (reason === "timed out")
         this.#log.warn("upstream timed out", { upstream: `${up.host}:${up.port}`, transport: "tcp" });
-        done(undefined);
-      }, this.#upstreamTimeoutMs);
-      sock.on("error", (err) => {
-        this.#log.warn("upstream failed", { err: String(err), transport: "tcp" });
-        done(undefined);
-      });
-      sock.on("data", (d: Buffer) => {
-        buf = Buffer.concat([buf, d]);
-        if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
-          done(Buffer.from(buf.subarray(2, 2 + buf.readUInt16BE(0))));
-        }
-      });
-      sock.on("close", () => done(undefined));
-      const frame = Buffer.alloc(2 + msg.length);
-      frame.writeUInt16BE(msg.length, 0);
-      msg.copy(frame, 2);
-      sock.write(frame);
-    });
+      else this.#log.warn("upstream failed", { err: reason, transport: "tcp" });
+      return undefined;
+    }
   }
 
   /** Relays a query to the upstream over UDP; undefined on timeout or error. */

@@ -16,7 +16,15 @@
 import type { Socket } from "node:net";
 import { lookup as hostLookup } from "node:dns/promises";
 import type { KObject } from "@kemu/controllers";
-import { CLASS_IN, decodeMessage, encodeMessage, Rcode, RRType, type DnsMessage } from "@kemu/dns";
+import {
+  CLASS_IN,
+  decodeMessage,
+  encodeMessage,
+  exchangeTcp,
+  Rcode,
+  RRType,
+  type DnsMessage,
+} from "@kemu/dns";
 
 /** What a pod's resolv.conf says. */
 export interface PodResolvConf {
@@ -81,36 +89,11 @@ export type DialDns = (ip: string, port: number) => Promise<Socket>;
 
 /** Sends one A query over a fresh TCP connection and reads the reply. */
 async function queryTcp(dial: DialDns, server: string, name: string, timeoutMs: number): Promise<DnsMessage> {
-  const socket = await dial(server, 53);
   const id = Math.floor(Math.random() * 0x10000);
   const query = encodeMessage({ id, rd: true, questions: [{ name, type: RRType.A, class: CLASS_IN }] });
-  const framed = Buffer.alloc(2 + query.length);
-  framed.writeUInt16BE(query.length, 0);
-  query.copy(framed, 2);
-  return new Promise<DnsMessage>((resolve, reject) => {
-    let buf = Buffer.alloc(0);
-    const timer = setTimeout(() => done(new Error("timed out")), timeoutMs);
-    const done = (err: Error | undefined, msg?: DnsMessage) => {
-      clearTimeout(timer);
-      socket.destroy();
-      if (err) reject(err);
-      else resolve(msg!);
-    };
-    socket.on("data", (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      if (buf.length < 2 || buf.length < 2 + buf.readUInt16BE(0)) return;
-      try {
-        const msg = decodeMessage(buf.subarray(2, 2 + buf.readUInt16BE(0)));
-        if (msg.id !== id) done(new Error("reply id mismatch"));
-        else done(undefined, msg);
-      } catch (err) {
-        done(err instanceof Error ? err : new Error(String(err)));
-      }
-    });
-    socket.on("error", (err) => done(err));
-    socket.on("close", () => done(new Error("connection closed")));
-    socket.write(framed);
-  });
+  const reply = decodeMessage(await exchangeTcp(await dial(server, 53), query, timeoutMs));
+  if (reply.id !== id) throw new Error("reply id mismatch");
+  return reply;
 }
 
 /** The first IPv4 address for name in an answer, following CNAMEs within it. */
