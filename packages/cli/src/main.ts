@@ -26,8 +26,13 @@ import { ApiClient, R } from "@kemu/controllers";
 import { readRunState } from "./cluster.ts";
 import { TestLog } from "@kemu/common";
 import { Edge } from "@kemu/edge";
-import { NodeHost } from "@kemu/node";
+import { KernelNode, NodeHost } from "@kemu/node";
+import { detectNodeIP } from "@kemu/fabric";
+import { writeFile, mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { hostname } from "node:os";
 import { connectNats } from "@kemu/nats";
+import type { IpvsScheduler, ProxyMode } from "@kemu/proxy";
 
 const USAGE = `kemu: a Kubernetes cluster emulator for service networking
 
@@ -46,6 +51,8 @@ Usage:
   kemu edge --nats-url URL   run the external load balancer and LoadBalancer IP pool
   kemu nodes --nats-url URL --count N
                              run N emulated nodes (kubelet, kube-proxy, data plane) in one process
+  kemu node --nats-url URL --name node-N
+                             run one node on the kernel fabric (a compose container; needs NET_ADMIN)
   kemu kubeconfig [flags]    print a kubeconfig for an API server
   kemu version               print kemu's version and the Kubernetes version it emulates
   kemu help [command]        show help for a command
@@ -88,6 +95,43 @@ function helpLines(sources: Record<string, { flag: string; env: string; help: st
 }
 
 /** Resolves on SIGINT or SIGTERM. */
+/** kube-proxy's flags, shared by `kemu nodes` and `kemu node`. */
+const PROXY_OPTIONS = {
+  "proxy-mode": { type: "string" },
+  "ipvs-scheduler": { type: "string" },
+  "min-sync-period": { type: "string" },
+  "sync-period": { type: "string" },
+} as const;
+
+const PROXY_HELP =
+  "  --proxy-mode MODE      iptables (default), ipvs or nftables\n" +
+  "  --ipvs-scheduler S     rr (default), wrr, lc, wlc, sh, dh, sed or nq\n" +
+  "  --min-sync-period S    kube-proxy's minSyncPeriod in seconds (default 1)\n" +
+  "  --sync-period S        kube-proxy's syncPeriod in seconds (default 30)\n";
+
+function proxyFlags(values: Record<string, unknown>) {
+  const mode = String(values["proxy-mode"] ?? "iptables");
+  if (!["iptables", "ipvs", "nftables"].includes(mode))
+    throw new UsageError(`invalid --proxy-mode: "${mode}"`);
+  const sched = String(values["ipvs-scheduler"] ?? "rr");
+  if (!["rr", "wrr", "lc", "wlc", "sh", "dh", "sed", "nq"].includes(sched)) {
+    throw new UsageError(`invalid --ipvs-scheduler: "${sched}"`);
+  }
+  const seconds = (flag: string, def: number) => {
+    const v = Number(values[flag] ?? def);
+    if (!(v >= 0 && v <= 3600)) {
+      throw new UsageError(`invalid --${flag}: "${String(values[flag])}" is not a number of seconds`);
+    }
+    return v;
+  };
+  return {
+    proxyMode: mode as ProxyMode,
+    ipvsScheduler: sched as IpvsScheduler,
+    minSyncPeriodMs: seconds("min-sync-period", 1) * 1000,
+    syncPeriodMs: seconds("sync-period", 30) * 1000,
+  };
+}
+
 function untilSignal(): Promise<void> {
   return new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
@@ -196,21 +240,15 @@ const COMMANDS: Record<string, Command> = {
       "  --count N              how many nodes (default 1)\n" +
       "  --first-index N        index of the first node (default 1)\n" +
       "  --name-prefix P        default node-\n" +
-      "  --proxy-mode MODE      iptables (default), ipvs or nftables\n" +
-      "  --ipvs-scheduler S     rr (default), wrr, lc, wlc, sh, dh, sed or nq\n" +
-      "  --min-sync-period S    kube-proxy's minSyncPeriod in seconds (default 1)\n" +
-      "  --sync-period S        kube-proxy's syncPeriod in seconds (default 30)\n" +
+      PROXY_HELP +
       "  --dns-port PORT        publish the cluster DNS on 127.0.0.1:PORT (0: any free port)\n",
     options: {
       "nats-url": { type: "string" },
       count: { type: "string" },
       "first-index": { type: "string" },
       "name-prefix": { type: "string" },
-      "proxy-mode": { type: "string" },
-      "ipvs-scheduler": { type: "string" },
-      "min-sync-period": { type: "string" },
       "dns-port": { type: "string" },
-      "sync-period": { type: "string" },
+      ...PROXY_OPTIONS,
     },
     async run(values) {
       const url = values["nats-url"] ?? process.env["KEMU_NATS_URL"];
@@ -226,20 +264,7 @@ const COMMANDS: Record<string, Command> = {
       ) {
         throw new UsageError("invalid --count/--first-index: node indexes must lie within 1-254");
       }
-      const mode = String(values["proxy-mode"] ?? "iptables");
-      if (!["iptables", "ipvs", "nftables"].includes(mode))
-        throw new UsageError(`invalid --proxy-mode: "${mode}"`);
-      const sched = String(values["ipvs-scheduler"] ?? "rr");
-      if (!["rr", "wrr", "lc", "wlc", "sh", "dh", "sed", "nq"].includes(sched)) {
-        throw new UsageError(`invalid --ipvs-scheduler: "${sched}"`);
-      }
-      const seconds = (flag: string, def: number) => {
-        const v = Number(values[flag] ?? def);
-        if (!(v >= 0 && v <= 3600)) {
-          throw new UsageError(`invalid --${flag}: "${String(values[flag])}" is not a number of seconds`);
-        }
-        return v;
-      };
+      const proxy = proxyFlags(values);
       const log = createLogger(
         "nodes",
         streamSink((l) => process.stderr.write(l)),
@@ -251,10 +276,7 @@ const COMMANDS: Record<string, Command> = {
         count,
         firstIndex: first,
         namePrefix: String(values["name-prefix"] ?? "node-"),
-        proxyMode: mode as "iptables",
-        ipvsScheduler: sched as "rr",
-        minSyncPeriodMs: seconds("min-sync-period", 1) * 1000,
-        syncPeriodMs: seconds("sync-period", 30) * 1000,
+        ...proxy,
         ...(values["dns-port"] !== undefined ? { dnsPort: Number(values["dns-port"]) } : {}),
         onNode: (a) => log.info("node started", { node: a.name, ip: a.ip }),
       });
@@ -262,6 +284,59 @@ const COMMANDS: Record<string, Command> = {
       process.stdout.write(`kemu nodes running (${host.agents.map((a) => a.name).join(", ")})${dns}\n`);
       await untilSignal();
       await host.stop();
+      return 0;
+    },
+  },
+  node: {
+    help:
+      "Usage: kemu node --nats-url URL --name NAME [flags]\n\n" +
+      "Runs one emulated node on the kernel fabric, as in a compose container (root or NET_ADMIN):\n" +
+      "its pod IPs and the cluster's service IPs go onto lo, pods listen on their own IPs, and a route\n" +
+      "to every other node's pod /24 goes via that node's InternalIP, kept current as nodes come and go.\n\n" +
+      "  --nats-url URL         NATS server (or KEMU_NATS_URL)\n" +
+      "  --name NAME            node name (or KEMU_NODE_NAME; default this host's name)\n" +
+      "  --index N              pod CIDR 10.244.N.0/24 (or KEMU_NODE_INDEX; default the number NAME ends in)\n" +
+      "  --node-ip IP           InternalIP (or KEMU_NODE_IP; default the first non-loopback IPv4 address)\n" +
+      PROXY_HELP,
+    options: {
+      "nats-url": { type: "string" },
+      name: { type: "string" },
+      index: { type: "string" },
+      "node-ip": { type: "string" },
+      ...PROXY_OPTIONS,
+    },
+    async run(values) {
+      const url = values["nats-url"] ?? process.env["KEMU_NATS_URL"];
+      if (!url) throw new UsageError("invalid --nats-url: is required");
+      const name = String(values["name"] ?? process.env["KEMU_NODE_NAME"] ?? hostname());
+      if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63)
+        throw new UsageError(`invalid --name: "${name}" is not a DNS-1123 label`);
+      const indexText = values["index"] ?? process.env["KEMU_NODE_INDEX"] ?? /(\d+)$/.exec(name)?.[1];
+      const index = Number(indexText);
+      if (!Number.isInteger(index) || index < 1 || index > 254) {
+        throw new UsageError(
+          `invalid --index: "${String(indexText)}" must be 1-254 (name the node node-N, or pass --index)`,
+        );
+      }
+      const nodeIP = String(values["node-ip"] ?? process.env["KEMU_NODE_IP"] ?? detectNodeIP() ?? "");
+      if (!/^\d+\.\d+\.\d+\.\d+$/.test(nodeIP))
+        throw new UsageError(`invalid --node-ip: "${nodeIP}" (no IPv4 address found; pass --node-ip)`);
+      const log = createLogger(
+        name,
+        streamSink((l) => process.stderr.write(l)),
+        "info",
+      );
+      const node = await KernelNode.start({
+        natsUrl: String(url),
+        log,
+        name,
+        index,
+        nodeIP,
+        ...proxyFlags(values),
+      });
+      process.stdout.write(`kemu node ${name} running on ${nodeIP} (pods 10.244.${index}.0/24)\n`);
+      await untilSignal();
+      await node.stop();
       return 0;
     },
   },
@@ -456,8 +531,15 @@ const COMMANDS: Record<string, Command> = {
       helpLines(SETTING_SOURCES) +
       "\n\nController flags:\n" +
       helpLines(CONTROLLER_SETTING_SOURCES) +
-      "\n",
-    options: { ...controllerOptions, ...apiserverOptions },
+      "\n\nOther flags:\n" +
+      "  --write-kubeconfig PATH    write an admin kubeconfig there once the API server is up\n" +
+      "  --kubeconfig-server URL    the server URL it names (default this API server's URL)\n",
+    options: {
+      ...controllerOptions,
+      ...apiserverOptions,
+      "write-kubeconfig": { type: "string" },
+      "kubeconfig-server": { type: "string" },
+    },
     async run(values) {
       const settings = parseSettings(flagsFor(SETTING_SOURCES, values));
       const cSettings = parseControllerSettings(flagsFor(CONTROLLER_SETTING_SOURCES, values));
@@ -469,6 +551,16 @@ const COMMANDS: Record<string, Command> = {
       const server = await ApiServer.start(settings, log.child("apiserver"));
       const cm = await ControllerManager.start(cSettings, log.child("controllers"));
       await ensureAddons(server.api, log.child("addons"));
+      const out = values["write-kubeconfig"] ?? process.env["KEMU_WRITE_KUBECONFIG"];
+      if (out) {
+        const url = String(
+          values["kubeconfig-server"] ?? process.env["KEMU_KUBECONFIG_SERVER"] ?? server.url,
+        );
+        const cred = url.startsWith("https:") ? await readAdminCredential(settings.certDir) : undefined;
+        await mkdir(dirname(String(out)), { recursive: true });
+        await writeFile(String(out), kubeconfig(url, cred ?? {}), { mode: 0o600 });
+        log.info("kubeconfig written", { path: String(out), server: url });
+      }
       process.stdout.write(`kemu apiserver listening on ${server.url}\n`);
       await untilSignal();
       await cm.stop();

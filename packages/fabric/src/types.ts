@@ -40,6 +40,11 @@ export interface Fabric {
   unpublishPodPort(podIP: string, port: number, proto: Protocol): Promise<void>;
   /** Where to connect to reach podIP:port/proto; undefined when nothing serves it. */
   resolvePodPort(podIP: string, port: number, proto: Protocol): SocketAddress | undefined;
+  /**
+   * Puts a service IP (ClusterIP, external or LoadBalancer IP) on this host so the data plane can
+   * listen on it; absent on the loopback fabric, where service IPs are reached through connect().
+   */
+  readonly serviceIPs?: { add(ip: string): Promise<void>; remove(ip: string): Promise<void> };
   /** Forgets every pod port a node published (a node agent starting afresh). */
   forgetNode(node: string): Promise<void>;
   /** Stops following the fabric's records. */

@@ -59,7 +59,12 @@ export class NodeAgent {
     const ip = o.fabric.nodeIP(o.index);
     const log = o.log.child(o.name);
     const node = { name: o.name, ip };
-    const dataPlane = new UserspaceDataPlane({ fabric: o.fabric, node, log: log.child("dataplane") });
+    const dataPlane = new UserspaceDataPlane({
+      fabric: o.fabric,
+      node,
+      log: log.child("dataplane"),
+      ...(o.fabric.serviceIPs ? { serviceIPs: o.fabric.serviceIPs } : {}),
+    });
     const proxy = new KubeProxy({
       log: log.child("proxy"),
       dataPlane,

@@ -2,3 +2,4 @@
 export { NodeAgent, type NodeAgentOptions } from "./agent.ts";
 export { NodeHost, type NodeHostOptions } from "./host.ts";
 export { HostDnsPort, KUBE_DNS_IP } from "./dnsport.ts";
+export { KernelNode, podRoutes, type KernelNodeOptions } from "./kernelnode.ts";

@@ -415,7 +415,7 @@ describe("userspace data plane: healthCheckNodePort", () => {
     });
     expect(testLog.messages().filter((m) => m === "healthCheckNodePort listening")).toHaveLength(1);
     await d.apply(rulesOf([]));
-    expect(d.listeners()).toEqual({ tcp: [], udp: [], health: [] });
+    expect(d.listeners()).toEqual({ tcp: [], udp: [], health: [], vips: [] });
     await expect(get(hc)).rejects.toMatchObject({ code: "ECONNREFUSED" });
   });
 
@@ -571,7 +571,7 @@ describe("userspace data plane: close", () => {
 
     await d.close();
     expect(d.conntrack()).toEqual({ tcp: 0, udp: 0, held: 0 });
-    expect(d.listeners()).toEqual({ tcp: [], udp: [], health: [] });
+    expect(d.listeners()).toEqual({ tcp: [], udp: [], health: [], vips: [] });
     await eventually(() => clients.every((c) => c.ending !== undefined));
     await Promise.all(clients.map((c) => c.destroy()));
     await eventually(() => pods.every((p) => p.open() === 0));
@@ -585,3 +585,119 @@ describe("userspace data plane: close", () => {
     await expect(d.apply(rulesOf([]))).rejects.toThrow(/closed/);
   });
 });
+
+describe("userspace data plane: service IPs on the host (kernel fabric)", () => {
+  // 127/8 is all loopback, so a "ClusterIP" in it can be listened on without adding an address.
+  const VIP = "127.0.4.10";
+  const EXTERNAL = "127.0.4.11";
+
+  function recordingIPs() {
+    const added: string[] = [];
+    const removed: string[] = [];
+    return {
+      added,
+      removed,
+      serviceIPs: {
+        add: async (ip: string) => void added.push(ip),
+        remove: async (ip: string) => void removed.push(ip),
+      },
+    };
+  }
+
+  it("dataplane: listens on ClusterIP and external IP ports, puts the IPs on the host first, and routes through the rules", async () => {
+    const port = await freePort(VIP);
+    const ips = recordingIPs();
+    const d = newDataPlane({ serviceIPs: ips.serviceIPs });
+    const rule = webRule(await freePort(NODE), (r) => {
+      r.clusterIP = VIP;
+      r.port = port;
+      r.externalIPs = [EXTERNAL];
+    });
+    await d.apply(rulesOf([rule]));
+    expect(ips.added.sort()).toEqual([VIP, EXTERNAL].sort());
+    expect(d.listeners().vips).toEqual([`TCP ${VIP}:${port}`, `TCP ${EXTERNAL}:${port}`].sort());
+
+    // From the host itself (a 127.x source): masqueraded to the node IP, as kube-proxy does.
+    const r = await askOnce(VIP, port, "via-clusterip", "127.0.0.1");
+    expect(NAMES).toContain(r.pod);
+    expect(r.src.split(":")[0]).toBe(NODE);
+    // From outside, at an external IP: external frontend (Cluster policy masquerades too).
+    const e = await askOnce(EXTERNAL, port, "via-external", "127.0.3.77");
+    expect(NAMES).toContain(e.pod);
+    expect(d.stats().connections[rule.id]).toBeDefined();
+
+    // The service goes away: listeners close, then the addresses come off the host.
+    await d.apply(rulesOf([]));
+    expect(d.listeners().vips).toEqual([]);
+    expect(ips.removed.sort()).toEqual([VIP, EXTERNAL].sort());
+    expect(await outcomeAt(VIP, port)).toBe("ECONNREFUSED");
+  });
+
+  it("dataplane: a pod source on a ClusterIP keeps its address; a service without endpoints is rejected", async () => {
+    const port = await freePort(VIP);
+    const ips = recordingIPs();
+    const d = newDataPlane({ serviceIPs: ips.serviceIPs, clusterCIDR: "127.0.5.0/24" });
+    const rule = webRule(await freePort(NODE), (r) => {
+      r.clusterIP = VIP;
+      r.port = port;
+    });
+    await d.apply(rulesOf([rule]));
+    // A "pod" (inside clusterCIDR) keeps its source: no SNAT for pod-to-service traffic.
+    const r = await askOnce(VIP, port, "from-pod", "127.0.5.9");
+    expect(r.src.split(":")[0]).toBe("127.0.5.9");
+
+    const empty = makeRule("ns1", "web", [], (x) => {
+      x.clusterIP = VIP;
+      x.port = port;
+    });
+    await d.apply(rulesOf([empty]));
+    const before = d.stats().rejected;
+    expect(await outcomeAt(VIP, port)).toMatch(/ECONNRESET|end|close/);
+    expect(d.stats().rejected).toBe(before + 1);
+  });
+
+  it("dataplane: UDP on a ClusterIP (how dig @10.96.0.10 reaches cluster DNS in a node container)", async () => {
+    const port = await freePort(VIP, "UDP");
+    const udpPods = await Promise.all(NAMES.map((n) => startUdpPod(n)));
+    cleanups.push(async () => void (await Promise.all(udpPods.map((p) => p.close()))));
+    udpPods.forEach((p, i) => fabric.set(POD_IPS[i]!, 53, "UDP", p.address));
+    const d = newDataPlane({ serviceIPs: recordingIPs().serviceIPs });
+    const rule = makeRule(
+      "kube-system",
+      "kube-dns",
+      endpoints((e) => (e.port = 53)),
+      (r) => {
+        r.protocol = "UDP";
+        r.clusterIP = VIP;
+        r.port = port;
+      },
+    );
+    await d.apply(rulesOf([rule]));
+    expect(d.listeners().vips).toEqual([`UDP ${VIP}:${port}`]);
+    const client = dgram.createSocket("udp4");
+    cleanups.push(() => new Promise((r) => client.close(() => r())));
+    const answer = new Promise<{ text: string; from: string }>((resolve) =>
+      client.once("message", (m, rinfo) =>
+        resolve({ text: m.toString(), from: `${rinfo.address}:${rinfo.port}` }),
+      ),
+    );
+    client.send("query", port, VIP);
+    const a = await answer;
+    expect(a.text).toMatch(/^pod-[abc] query$/);
+    // The answer comes from the address the client asked, as a resolver checks.
+    expect(a.from).toBe(`${VIP}:${port}`);
+  });
+});
+
+/** Connects to host:port, sends a line and reports the first thing that happens. */
+function outcomeAt(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    s.on("connect", () => s.write("x\n"));
+    s.on("data", () => resolve("data"));
+    s.on("end", () => resolve("end"));
+    s.on("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    s.on("close", () => resolve("close"));
+    cleanups.push(async () => void s.destroy());
+  });
+}

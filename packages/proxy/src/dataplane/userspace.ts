@@ -9,7 +9,10 @@
  * - ClusterIPs, external IPs and LoadBalancer IPs are reached from inside the cluster through
  *   connect(), which does what DNAT does at connect() time on a real node and returns the pod's
  *   real address and the source IP the pod should see. (The edge load balancer in front of the
- *   nodes forwards LoadBalancer traffic to NodePorts.)
+ *   nodes forwards LoadBalancer traffic to NodePorts.) With the kernel fabric (serviceIPs given),
+ *   those addresses are also real: each is put on this host (lo) and listened on at every service
+ *   port, so `curl 10.96.66.66` or `dig @10.96.0.10` in a node container goes through the same
+ *   rules; the flow's origin (pod, host, outside) comes from its source address.
  * - Endpoint choice per proxy mode, once per connection (keep-alive clients stay on one pod):
  *   see balancer.ts. ClientIP affinity, externalTrafficPolicy, internalTrafficPolicy and the
  *   terminating fallback: see table.ts (the RuleSet already carries the categorised endpoints).
@@ -100,6 +103,37 @@ export interface UserspaceDataPlaneOptions {
   sweepIntervalMs?: number;
   /** serviceProxyHealthy in health check answers (default always true). */
   proxyHealthy?: () => boolean;
+  /**
+   * Puts service IPs on this host and takes them off (the kernel fabric). When given, the data
+   * plane listens on every ClusterIP, external IP and LoadBalancer IP at its service ports too.
+   */
+  serviceIPs?: ServiceIPs;
+  /** The cluster's pod CIDR, to tell pod sources from others on service IPs (default 10.244.0.0/16). */
+  clusterCIDR?: string;
+}
+
+/** Adds and removes addresses on this host, for the service IPs the data plane listens on. */
+export interface ServiceIPs {
+  add(ip: string): Promise<void>;
+  remove(ip: string): Promise<void>;
+}
+
+/** Where a listener listens: the node IP (a NodePort) or a service IP (a ClusterIP, external or LB IP). */
+interface ListenAddress {
+  ip: string;
+  port: number;
+}
+
+const addressKey = (ip: string, port: number) => `${ip}:${port}`;
+
+/** Whether an IPv4 address is inside a CIDR (a.b.c.d/n). */
+export function inCIDR(ip: string, cidr: string): boolean {
+  const [base, bits] = cidr.split("/");
+  const toInt = (a: string) => a.split(".").reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
+  const n = Number(bits);
+  if (!base || !Number.isInteger(n) || !/^\d+\.\d+\.\d+\.\d+$/.test(ip)) return false;
+  const mask = n === 0 ? 0 : (~0 << (32 - n)) >>> 0;
+  return (toInt(ip) & mask) >>> 0 === (toInt(base) & mask) >>> 0;
 }
 
 /** What connect() returns: the DataPlane contract's address and sourceIP, and more. */
@@ -159,6 +193,7 @@ interface UdpSession {
 }
 
 interface UdpListener {
+  ip: string;
   port: number;
   socket: dgram.Socket;
   sessions: Map<string, UdpSession>;
@@ -207,11 +242,16 @@ export class UserspaceDataPlane implements DataPlane {
   readonly #dropHoldMs: number;
   readonly #connectTrackMs: number;
   readonly #proxyHealthy: () => boolean;
+  readonly #serviceIPs: ServiceIPs | undefined;
+  readonly #clusterCIDR: string;
+  /** Service IPs put on this host. */
+  readonly #vipAddresses = new Set<string>();
 
   #table: RoutingTable = EMPTY;
   readonly #states = new Map<string, ServicePortState>();
-  readonly #tcp = new Map<number, net.Server>();
-  readonly #udp = new Map<number, UdpListener>();
+  /** Listeners by "ip:port": NodePorts on the node IP and, with serviceIPs, service IPs. */
+  readonly #tcp = new Map<string, { at: ListenAddress; server: net.Server }>();
+  readonly #udp = new Map<string, UdpListener>();
   readonly #health = new Map<number, HealthCheckServer>();
   readonly #conns = new Set<TcpConn>();
   readonly #held = new Set<net.Socket>();
@@ -235,6 +275,8 @@ export class UserspaceDataPlane implements DataPlane {
     this.#dropHoldMs = opts.dropHoldMs ?? 120_000;
     this.#connectTrackMs = opts.connectTrackMs ?? 900_000;
     this.#proxyHealthy = opts.proxyHealthy ?? (() => true);
+    this.#serviceIPs = opts.serviceIPs;
+    this.#clusterCIDR = opts.clusterCIDR ?? "10.244.0.0/16";
     this.#sweepTimer = setInterval(() => this.sweep(), opts.sweepIntervalMs ?? 1000);
     this.#sweepTimer.unref();
   }
@@ -262,22 +304,37 @@ export class UserspaceDataPlane implements DataPlane {
       if (!this.#states.has(id)) this.#states.set(id, new ServicePortState());
     for (const id of this.#states.keys()) if (!table.rules.has(id)) this.#states.delete(id);
 
-    const want = { TCP: new Set<number>(), UDP: new Set<number>() };
-    for (const r of table.nodePorts.values()) if (r.protocol !== "SCTP") want[r.protocol].add(r.nodePort!);
+    const want = { TCP: new Map<string, ListenAddress>(), UDP: new Map<string, ListenAddress>() };
+    const ip = this.#node.ip;
+    for (const r of table.nodePorts.values()) {
+      if (r.protocol !== "SCTP") want[r.protocol].set(addressKey(ip, r.nodePort!), { ip, port: r.nodePort! });
+    }
+    const vipAddresses = new Set<string>();
+    if (this.#serviceIPs) {
+      for (const { rule, frontend } of table.vips.values()) {
+        if (rule.protocol === "SCTP") continue;
+        const ips =
+          frontend === "cluster" ? [rule.clusterIP] : [...rule.externalIPs, ...rule.loadBalancerIPs];
+        for (const vip of ips) {
+          vipAddresses.add(vip);
+          want[rule.protocol].set(addressKey(vip, rule.port), { ip: vip, port: rule.port });
+        }
+      }
+    }
 
-    for (const [port, server] of this.#tcp) {
-      if (want.TCP.has(port)) continue;
-      this.#tcp.delete(port);
+    for (const [key, { at, server }] of this.#tcp) {
+      if (want.TCP.has(key)) continue;
+      this.#tcp.delete(key);
       // Accepted connections stay (conntrack); close() only stops accepting.
       server.close();
-      this.#log.debug("NodePort closed", { address: `${this.#node.ip}:${port}`, protocol: "TCP" });
+      this.#log.debug("listener closed", { address: key, protocol: "TCP", nodePort: at.ip === ip });
     }
-    for (const [port, l] of this.#udp) {
-      if (want.UDP.has(port)) {
+    for (const [key, l] of this.#udp) {
+      if (want.UDP.has(key)) {
         this.#flushStaleUdp(l);
         continue;
       }
-      this.#udp.delete(port);
+      this.#udp.delete(key);
       for (const s of l.sessions.values()) this.#closeUdpSession(l, s);
       l.socket.close();
     }
@@ -287,73 +344,111 @@ export class UserspaceDataPlane implements DataPlane {
       this.#health.delete(port);
       closing.push(hc.close());
     }
+    // Service IPs go onto the host before anything listens on them.
+    await this.#addServiceIPs(vipAddresses);
 
     const opening: Promise<void>[] = [];
-    for (const port of want.TCP) if (!this.#tcp.has(port)) opening.push(this.#listenTcp(port));
-    for (const port of want.UDP) if (!this.#udp.has(port)) opening.push(this.#listenUdp(port));
+    for (const [key, at] of want.TCP) if (!this.#tcp.has(key)) opening.push(this.#listenTcp(at));
+    for (const [key, at] of want.UDP) if (!this.#udp.has(key)) opening.push(this.#listenUdp(at));
     for (const port of table.health.keys())
       if (!this.#health.has(port)) opening.push(this.#listenHealth(port));
     await Promise.all([...opening, ...closing]);
+    await this.#removeServiceIPs(vipAddresses);
+  }
+
+  async #addServiceIPs(want: Set<string>): Promise<void> {
+    if (!this.#serviceIPs) return;
+    for (const vip of want) {
+      if (this.#vipAddresses.has(vip)) continue;
+      try {
+        await this.#serviceIPs.add(vip);
+        this.#vipAddresses.add(vip);
+      } catch (err) {
+        this.#listenFailed("service IP", 0, err, vip);
+      }
+    }
+  }
+
+  async #removeServiceIPs(keep: Set<string>): Promise<void> {
+    if (!this.#serviceIPs) return;
+    for (const vip of [...this.#vipAddresses]) {
+      if (keep.has(vip)) continue;
+      this.#vipAddresses.delete(vip);
+      await this.#serviceIPs.remove(vip).catch((err: unknown) =>
+        this.#log.warn("cannot remove service IP", {
+          ip: vip,
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      );
+    }
   }
 
   // A port that cannot be opened is logged and retried on the next apply, as kube-proxy does
   // ("can't open port"; FailedToStartServiceHealthcheck), without failing the others.
-  #listenFailed(kind: string, port: number, err: unknown): void {
+  #listenFailed(kind: string, port: number, err: unknown, ip = this.#node.ip): void {
     this.#log.error(`cannot open ${kind} port; retrying on the next sync`, {
-      address: `${this.#node.ip}:${port}`,
+      address: `${ip}:${port}`,
       error: err instanceof Error ? err.message : String(err),
     });
   }
 
-  async #listenTcp(port: number): Promise<void> {
+  #kindOf(at: ListenAddress): string {
+    return at.ip === this.#node.ip ? "NodePort" : "service IP";
+  }
+
+  async #listenTcp(at: ListenAddress): Promise<void> {
+    const key = addressKey(at.ip, at.port);
     const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, (s) =>
-      this.#onTcp(port, s),
+      this.#onTcp(at, s),
     );
     try {
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
-        server.listen({ host: this.#node.ip, port, exclusive: true }, () => {
+        server.listen({ host: at.ip, port: at.port, exclusive: true }, () => {
           server.off("error", reject);
           resolve();
         });
       });
     } catch (err) {
-      this.#listenFailed("TCP NodePort", port, err);
+      this.#listenFailed(`TCP ${this.#kindOf(at)}`, at.port, err, at.ip);
       return;
     }
-    server.on("error", (err) => this.#log.error("NodePort listener failed", { port, error: err.message }));
-    if (this.#closed || this.#tcp.has(port)) {
+    server.on("error", (err) =>
+      this.#log.error("listener failed", { address: key, protocol: "TCP", error: err.message }),
+    );
+    if (this.#closed || this.#tcp.has(key)) {
       server.close();
       return;
     }
-    this.#tcp.set(port, server);
-    this.#log.debug("NodePort listening", { address: `${this.#node.ip}:${port}`, protocol: "TCP" });
+    this.#tcp.set(key, { at, server });
+    this.#log.debug(`${this.#kindOf(at)} listening`, { address: key, protocol: "TCP" });
   }
 
-  async #listenUdp(port: number): Promise<void> {
+  async #listenUdp(at: ListenAddress): Promise<void> {
+    const key = addressKey(at.ip, at.port);
     const socket = dgram.createSocket({ type: "udp4" });
     try {
       await new Promise<void>((resolve, reject) => {
         socket.once("error", reject);
-        socket.bind({ address: this.#node.ip, port, exclusive: true }, () => {
+        socket.bind({ address: at.ip, port: at.port, exclusive: true }, () => {
           socket.off("error", reject);
           resolve();
         });
       });
     } catch (err) {
       socket.close();
-      this.#listenFailed("UDP NodePort", port, err);
+      this.#listenFailed(`UDP ${this.#kindOf(at)}`, at.port, err, at.ip);
       return;
     }
-    const l: UdpListener = { port, socket, sessions: new Map() };
+    const l: UdpListener = { ip: at.ip, port: at.port, socket, sessions: new Map() };
     socket.on("message", (msg, rinfo) => this.#onUdp(l, msg, rinfo));
-    socket.on("error", (err) => this.#log.warn("UDP NodePort socket error", { port, error: err.message }));
-    if (this.#closed || this.#udp.has(port)) {
+    socket.on("error", (err) => this.#log.warn("UDP socket error", { address: key, error: err.message }));
+    if (this.#closed || this.#udp.has(key)) {
       socket.close();
       return;
     }
-    this.#udp.set(port, l);
-    this.#log.debug("NodePort listening", { address: `${this.#node.ip}:${port}`, protocol: "UDP" });
+    this.#udp.set(key, l);
+    this.#log.debug(`${this.#kindOf(at)} listening`, { address: key, protocol: "UDP" });
   }
 
   async #listenHealth(port: number): Promise<void> {
@@ -411,27 +506,45 @@ export class UserspaceDataPlane implements DataPlane {
    * front of the nodes (as a cloud NLB can send): the client it names is the real client, so
    * Local policy and ClientIP affinity see it. Without one, the socket's peer is the client.
    */
-  #onTcp(port: number, client: net.Socket): void {
+  #onTcp(at: ListenAddress, client: net.Socket): void {
     client.on("error", noop);
     if (this.#closed) return reset(client);
+    const peer = { ip: unmapIPv4(client.remoteAddress ?? ""), port: client.remotePort ?? 0 };
+    // Only the edge, in front of NodePorts, sends a PROXY header; service IPs are dialled from inside.
+    if (at.ip !== this.#node.ip) return this.#routeTcp(at, client, peer.ip, peer.port);
     void readProxyHeader(client, { timeoutMs: PROXY_HEADER_WAIT_MS })
       .catch(() => undefined)
       .then((hdr) => {
-        const from =
-          hdr && hdr.protocol !== "UNKNOWN"
-            ? { ip: hdr.srcIP, port: hdr.srcPort }
-            : { ip: unmapIPv4(client.remoteAddress ?? ""), port: client.remotePort ?? 0 };
-        this.#routeTcp(port, client, from.ip, from.port);
+        const from = hdr && hdr.protocol !== "UNKNOWN" ? { ip: hdr.srcIP, port: hdr.srcPort } : peer;
+        this.#routeTcp(at, client, from.ip, from.port);
       });
   }
 
-  #routeTcp(port: number, client: net.Socket, clientIP: string, clientPort: number): void {
+  /** The rule and frontend for a flow arriving at a listener, and the origin its source has. */
+  #lookup(table: RoutingTable, proto: "TCP" | "UDP", at: ListenAddress, clientIP: string) {
+    if (at.ip === this.#node.ip) {
+      const rule = table.nodePorts.get(nodePortKey(proto, at.port));
+      return rule && { rule, frontend: "external" as Frontend, origin: "external" as FlowSource["origin"] };
+    }
+    const hit = table.vips.get(vipKey(proto, at.ip, at.port));
+    return hit && { ...hit, origin: this.#originOf(clientIP) };
+  }
+
+  /** Where a source on a service IP listener comes from: a pod, this host, or outside. */
+  #originOf(ip: string): FlowSource["origin"] {
+    if (inCIDR(ip, this.#clusterCIDR)) return "remote-pod";
+    if (ip === this.#node.ip || ip.startsWith("127.") || this.#vipAddresses.has(ip)) return "host";
+    return "external";
+  }
+
+  #routeTcp(at: ListenAddress, client: net.Socket, clientIP: string, clientPort: number): void {
     if (this.#closed || client.destroyed) return reset(client);
     const table = this.#table;
-    const rule = table.nodePorts.get(nodePortKey("TCP", port));
+    const hit = this.#lookup(table, "TCP", at, clientIP);
     // A port whose rule went away in this very sync: nothing listens there any more.
-    if (!rule) return reset(client);
-    const d = decide(rule, "external", "external");
+    if (!hit) return reset(client);
+    const { rule } = hit;
+    const d = decide(rule, hit.frontend, hit.origin);
     if (d.kind === "reject") {
       this.#rejected++;
       return reset(client);
@@ -440,7 +553,7 @@ export class UserspaceDataPlane implements DataPlane {
       this.#dropped++;
       return this.#hold(client);
     }
-    const { ep, key, state, snat } = this.#choose(d, clientIP, this.#node.ip, table);
+    const { ep, key, state, snat } = this.#choose(d, clientIP, at.ip, table);
     const addr = this.#fabric.resolvePodPort(ep.ip, ep.port, "TCP");
     if (!addr) {
       this.#log.debug("endpoint has no published port; resetting", { rule: rule.id, endpoint: key });
@@ -514,9 +627,11 @@ export class UserspaceDataPlane implements DataPlane {
     }
     if (existing) this.#closeUdpSession(l, existing);
     const table = this.#table;
-    const rule = table.nodePorts.get(nodePortKey("UDP", l.port));
-    if (!rule) return;
-    const d = decide(rule, "external", "external");
+    const clientIP = unmapIPv4(rinfo.address);
+    const hit = this.#lookup(table, "UDP", l, clientIP);
+    if (!hit) return;
+    const { rule } = hit;
+    const d = decide(rule, hit.frontend, hit.origin);
     if (d.kind === "reject") {
       this.#rejected++;
       return;
@@ -525,8 +640,7 @@ export class UserspaceDataPlane implements DataPlane {
       this.#dropped++;
       return;
     }
-    const clientIP = unmapIPv4(rinfo.address);
-    const { ep, key: epk, state } = this.#choose(d, clientIP, this.#node.ip, table);
+    const { ep, key: epk, state } = this.#choose(d, clientIP, l.ip, table);
     const addr = this.#fabric.resolvePodPort(ep.ip, ep.port, "UDP");
     if (!addr) {
       this.#log.debug("endpoint has no published port; dropping datagram", { rule: rule.id, endpoint: epk });
@@ -588,11 +702,17 @@ export class UserspaceDataPlane implements DataPlane {
 
   /** UDP conntrack entries whose endpoint is no longer chosen for their rule are deleted. */
   #flushStaleUdp(l: UdpListener): void {
-    const rule = this.#table.nodePorts.get(nodePortKey("UDP", l.port));
-    const d = rule ? decide(rule, "external", "external") : undefined;
-    const live = new Set(d?.kind === "forward" ? d.candidates.map(endpointKey) : []);
-    for (const s of l.sessions.values())
-      if (s.rule !== rule?.id || !live.has(s.ep)) this.#closeUdpSession(l, s);
+    const live = new Map<string, Set<string>>();
+    for (const s of l.sessions.values()) {
+      const hit = this.#lookup(this.#table, "UDP", l, unmapIPv4(s.clientAddress));
+      let eps = live.get(s.clientAddress);
+      if (!eps) {
+        const d = hit ? decide(hit.rule, hit.frontend, hit.origin) : undefined;
+        eps = new Set(d?.kind === "forward" ? d.candidates.map(endpointKey) : []);
+        live.set(s.clientAddress, eps);
+      }
+      if (s.rule !== hit?.rule.id || !eps.has(s.ep)) this.#closeUdpSession(l, s);
+    }
   }
 
   /**
@@ -710,13 +830,23 @@ export class UserspaceDataPlane implements DataPlane {
     return { tcp: this.#conns.size, udp, held: this.#held.size };
   }
 
-  /** The ports listening now, by kind (for diagnostics and tests). */
-  listeners(): { tcp: number[]; udp: number[]; health: number[] } {
+  /**
+   * What listens now (for diagnostics and tests): NodePorts and health check ports on the node IP,
+   * and, with the kernel fabric, service addresses as "PROTO ip:port".
+   */
+  listeners(): { tcp: number[]; udp: number[]; health: number[]; vips: string[] } {
     const sorted = (it: Iterable<number>) => [...it].sort((a, b) => a - b);
+    const ports = (m: Map<string, { ip: string; port: number }>) =>
+      sorted([...m.values()].filter((l) => l.ip === this.#node.ip).map((l) => l.port));
+    const vips: string[] = [];
+    for (const { at } of this.#tcp.values())
+      if (at.ip !== this.#node.ip) vips.push(vipKey("TCP", at.ip, at.port));
+    for (const l of this.#udp.values()) if (l.ip !== this.#node.ip) vips.push(vipKey("UDP", l.ip, l.port));
     return {
-      tcp: sorted(this.#tcp.keys()),
-      udp: sorted(this.#udp.keys()),
+      tcp: ports(new Map([...this.#tcp].map(([k, v]) => [k, v.at]))),
+      udp: ports(this.#udp),
       health: sorted(this.#health.keys()),
+      vips: vips.sort(),
     };
   }
 
@@ -727,7 +857,7 @@ export class UserspaceDataPlane implements DataPlane {
     clearInterval(this.#sweepTimer);
     await this.#applying;
     const waits: Promise<void>[] = [];
-    for (const server of this.#tcp.values()) waits.push(new Promise((r) => server.close(() => r())));
+    for (const { server } of this.#tcp.values()) waits.push(new Promise((r) => server.close(() => r())));
     this.#tcp.clear();
     const gone = (s: net.Socket) => {
       if (!s.closed) waits.push(new Promise((r) => s.once("close", () => r())));
@@ -747,6 +877,7 @@ export class UserspaceDataPlane implements DataPlane {
     this.#health.clear();
     for (const t of this.#tracked) this.#untrack(t);
     await Promise.all(waits);
+    await this.#removeServiceIPs(new Set());
   }
 }
 
