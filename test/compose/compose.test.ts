@@ -209,9 +209,20 @@ describe("docker compose: the walkthrough with kubectl on the host, curl and dig
       { what: "answers from the nginx pods on all three nodes", timeoutMs: 60_000, intervalMs: 10 },
     );
     expect([...seen].sort()).toEqual([...pods.keys()].sort());
+    // And the article's own loop, to one node's IP at the NodePort, reaches all three as well.
+    const nodeIP = (await exec("node-1", "hostname", "-i")).stdout.trim().split(" ")[0]!;
+    const direct = new Set<string>();
+    await eventually(
+      async () => {
+        const r = await run("curl", ["-s", "--max-time", "3", `http://${nodeIP}:31180/linuxea.html`]);
+        if (r.code === 0 && r.stdout) direct.add(podOf(r.stdout));
+        return direct.size === 3;
+      },
+      { what: "answers from all three pods through node-1's NodePort", timeoutMs: 60_000, intervalMs: 10 },
+    );
   });
 
-  it("compose: step 7, ClientIP affinity keeps the loop through the edge on one pod", async () => {
+  it("compose: step 7, ClientIP affinity keeps the article's loop to a node IP on one pod", async () => {
     expect(await kubectlOk("patch", "svc", "linuxea", "-p", '{"spec":{"sessionAffinity":"ClientIP"}}')).toBe(
       "service/linuxea patched\n",
     );
@@ -219,16 +230,19 @@ describe("docker compose: the walkthrough with kubectl on the host, curl and dig
     expect(d).toMatch(/^Session Affinity:\s+ClientIP$/m);
     expect(d).toMatch(/^External Traffic Policy:\s+Cluster$/m);
     expect(d).toMatch(/^NodePort:\s+<unset>\s+31180\/TCP$/m);
-    // The edge spreads connections over nodes, and Cluster policy masquerades to the node IP, so
-    // each node's affinity entry is keyed by the edge's address: from one node, one pod.
+    // The article's loop: `curl <node IP>:31180` from outside the cluster. The host reaches the
+    // node containers' addresses directly (Docker's bridge), as a machine on the node network.
+    const nodeIP = (await exec("node-2", "hostname", "-i")).stdout.trim().split(" ")[0]!;
+    const url = `http://${nodeIP}:31180/linuxea.html`;
     await eventually(async () => {
       const answers = await Promise.all(
-        Array.from({ length: 12 }, () =>
-          exec("node-2", "curl", "-s", "--max-time", "2", "http://10.96.66.66/linuxea.html"),
-        ),
+        Array.from({ length: 12 }, () => run("curl", ["-s", "--max-time", "2", url])),
       );
       return new Set(answers.map((a) => podOf(a.stdout))).size === 1;
     });
+    const loop: string[] = [];
+    for (let i = 0; i < 12; i++) loop.push(podOf((await run("curl", ["-s", "--max-time", "2", url])).stdout));
+    expect(new Set(loop).size).toBe(1);
     await kubectlOk("patch", "svc", "linuxea", "-p", '{"spec":{"sessionAffinity":"None"}}');
   });
 
@@ -379,6 +393,30 @@ describe("docker compose: chaos", () => {
       return r.stdout.trim() === "10.96.65.65";
     });
     await eventually(async () => (await curlEdge()).code === 0);
+  });
+
+  it("compose: a fourth node joins without editing the cluster, gets routes and a DaemonSet pod", async () => {
+    await composeOk(["run", "-d", "--no-deps", "-e", "KEMU_NODE_NAME=node-4", "node-1"]);
+    await eventually(async () => /^node-4\s+Ready\s/m.test(await kubectlOk("get", "nodes")), {
+      what: "node-4 Ready",
+      timeoutMs: 120_000,
+      intervalMs: 500,
+    });
+    await kubectlOk("rollout", "status", "daemonset/nginx-linuxea", "--timeout=90s");
+    const pods = await nginxPods();
+    const onNode4 = [...pods].find(([, node]) => node === "node-4")?.[0];
+    expect(onNode4).toBeDefined();
+    // Every other node routes node-4's pod CIDR to it, so the new pod is reached from node-1.
+    await eventually(async () => {
+      const r = await exec("node-1", "ip", "route", "show", "10.244.4.0/24");
+      return /via \d+\.\d+\.\d+\.\d+/.test(r.stdout);
+    });
+    const ip = (await kubectlOk("get", "pod", onNode4!, "-o", "jsonpath={.status.podIP}")).trim();
+    expect(ip).toMatch(/^10\.244\.4\.\d+$/);
+    await eventually(async () => {
+      const r = await exec("node-1", "curl", "-s", "--max-time", "2", `http://${ip}/linuxea.html`);
+      return r.stdout.includes(`linuxea-${onNode4}.com`);
+    });
   });
 
   it("compose: down -v removes every container, the network and the store volume", async () => {
