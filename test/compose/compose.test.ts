@@ -13,7 +13,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, fixture, ROOT, run, type RunResult } from "../harness.ts";
+import { eventually, fixture, retrying, ROOT, run, type RunResult } from "../harness.ts";
 
 const PROJECT = "kemu-e2e";
 let stateDir: string;
@@ -303,55 +303,57 @@ describe("docker compose: chaos", () => {
     const pods = await nginxPods();
     const onNode2 = [...pods].find(([, node]) => node === "node-2")![0];
     await composeOk(["kill", "node-2"]);
-    await eventually(async () => /^node-2\s+NotReady\s/m.test(await kubectlOk("get", "nodes")), {
-      what: "node-2 NotReady",
-      timeoutMs: 120_000,
-      intervalMs: 1000,
-    });
-    // Its pod is no longer ready, so every other node's kube-proxy drops it: the headless answer
-    // (the cluster DNS follows the same EndpointSlices) and fresh connections both show it.
-    await eventually(
-      async () => {
-        const r = await exec(
-          "node-1",
-          "dig",
-          "+short",
-          "none-linuxea.default.svc.cluster.local",
-          "@10.96.0.10",
-        );
-        return r.stdout.trim().split("\n").filter(Boolean).length === 2;
-      },
-      { timeoutMs: 60_000, intervalMs: 500 },
-    );
-    const landed = new Map<string, number>();
-    let failures = 0;
-    await eventually(
-      async () => {
+    try {
+      await eventually(async () => /^node-2\s+NotReady\s/m.test(await kubectlOk("get", "nodes")), {
+        what: "node-2 NotReady",
+        timeoutMs: 120_000,
+        intervalMs: 1000,
+      });
+      // Its pod is no longer ready, so every other node's kube-proxy drops it: the headless answer
+      // (the cluster DNS follows the same EndpointSlices) and fresh connections both show it.
+      await retrying(
+        async () => {
+          const r = await exec(
+            "node-1",
+            "dig",
+            "+short",
+            "+time=2",
+            "+tries=1",
+            "none-linuxea.default.svc.cluster.local",
+            "@10.96.0.10",
+          );
+          expect(r.stdout.trim().split("\n").filter(Boolean)).toHaveLength(2);
+        },
+        60_000,
+        500,
+      );
+      const landed = new Map<string, number>();
+      await retrying(async () => {
         landed.clear();
-        failures = 0;
+        const failures: string[] = [];
         for (let i = 0; i < 30; i++) {
           const r = await curlEdge();
-          if (r.code !== 0 || !r.stdout) failures++;
+          if (r.code !== 0 || !r.stdout) failures.push(`curl exit ${r.code}`);
           else landed.set(podOf(r.stdout), (landed.get(podOf(r.stdout)) ?? 0) + 1);
         }
-        return failures === 0;
-      },
-      { what: "30 requests in a row through the edge without a failure", timeoutMs: 60_000 },
-    );
-    expect(landed.has(onNode2)).toBe(false);
-    expect(landed.size).toBe(2);
-    for (const n of ["node-1", "node-3"]) {
-      const r = await exec(
-        n,
-        "sh",
-        "-c",
-        "for i in 1 2 3 4 5 6 7 8 9 10; do curl -s --max-time 2 http://10.96.66.66/linuxea.html; done",
-      );
-      const answered = r.stdout.trim().split("\n").map(podOf);
-      expect(answered).toHaveLength(10);
-      expect(answered).not.toContain(onNode2);
+        expect(failures).toEqual([]);
+      }, 60_000);
+      expect(landed.has(onNode2)).toBe(false);
+      expect(landed.size).toBe(2);
+      for (const n of ["node-1", "node-3"]) {
+        const r = await exec(
+          n,
+          "sh",
+          "-c",
+          "for i in 1 2 3 4 5 6 7 8 9 10; do curl -s --max-time 2 http://10.96.66.66/linuxea.html; done",
+        );
+        const answered = r.stdout.trim().split("\n").map(podOf);
+        expect(answered).toHaveLength(10);
+        expect(answered).not.toContain(onNode2);
+      }
+    } finally {
+      await composeOk(["start", "node-2"]);
     }
-    await composeOk(["start", "node-2"]);
     await eventually(async () => /^node-2\s+Ready\s/m.test(await kubectlOk("get", "nodes")), {
       what: "node-2 Ready again",
       timeoutMs: 120_000,

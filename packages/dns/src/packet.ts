@@ -1,9 +1,33 @@
 /**
- * A minimal DNS wire codec (RFC 1035, RFC 2782 SRV, RFC 6891 EDNS0): decodes whole messages
- * (names with compression pointers, which may only point backwards) and encodes responses with
- * name compression. It knows the record types cluster DNS serves; other types decode as raw
- * bytes. Every decoding error is a DnsFormatError, never an unchecked exception.
+ * The DNS wire codec (RFC 1035, RFC 2782 SRV, RFC 6891 EDNS0): a thin adapter over dns-packet that
+ * keeps this package's message shape (numeric types and rcodes, names without the trailing dot,
+ * types it does not model as raw bytes) and the strictness a server needs. Every decoding error is
+ * a DnsFormatError, never an unchecked exception.
+ *
+ * dns-packet does the domain names on decode (labels, compression pointers, which it only follows
+ * backwards, the 255-octet limit), the RDATA of A, AAAA, CNAME, PTR, NS, TXT, SRV and SOA both ways,
+ * the OPT record on encode, and the IPv6 address bytes of ipv6Bytes. Its whole-message
+ * encode/decode is not used; what stays hand-written here, and why:
+ * - Name compression on encode. dns-packet 5 never compresses, and answers must fit 512 bytes (or
+ *   the client's EDNS size) before they are truncated, so the writer places every owner name and
+ *   every name inside CNAME, PTR, NS and SOA data itself, pointing at earlier copies (SRV targets
+ *   stay whole, RFC 2782, as dns-packet writes them).
+ * - The 12-byte header (dns-packet does not export its header codec) and each record's type,
+ *   class, TTL and RDLENGTH. dns-packet's record decoder neither reports RDLENGTH nor checks it
+ *   against what it read (A, PTR and CNAME ignore it; NS and SRV skip by it), so records are framed
+ *   here and each must end exactly where RDLENGTH says. OPT options and types not modelled stay
+ *   raw bytes, unparsed, as before.
+ * - Checks dns-packet leaves out: trailing bytes after the last record, one OPT record at the root,
+ *   labels of 1 to 63 octets on encode.
+ * - Peeks that dns-packet can only do by decoding everything: peekHeader (the ID and flags, to
+ *   answer FORMERR to a message too broken to decode) and hasPointer (whether the question section
+ *   can be echoed byte for byte).
+ *
+ * Limitations vs RFC 1035: labels are UTF-8 (dns-packet decodes them so); bytes that are not valid
+ * UTF-8 decode lossily, so a question echoed from its decoded form (it had a compression pointer)
+ * may differ from the query's bytes.
  */
+import * as dnsPacket from "dns-packet";
 
 /** Record type numbers the codec knows. */
 export const RRType = {
@@ -96,16 +120,40 @@ export class DnsFormatError extends Error {
   override readonly name = "DnsFormatError";
 }
 
-const TYPE_NAMES = new Map<number, RData["type"]>([
-  [1, "A"],
-  [2, "NS"],
-  [5, "CNAME"],
-  [6, "SOA"],
-  [12, "PTR"],
-  [16, "TXT"],
-  [28, "AAAA"],
-  [33, "SRV"],
-]);
+/**
+ * One of dns-packet's part codecs (abstract-encoding): encode and decode at an offset, leaving the
+ * byte count in `.bytes`. RDATA codecs start at the RDLENGTH field and include it.
+ */
+interface PartCodec<T> {
+  encode: ((value: T, buf: Buffer, offset: number) => Buffer) & { bytes: number };
+  decode: ((buf: Buffer, offset: number) => T) & { bytes: number };
+  encodingLength(value: T): number;
+}
+
+/** The OPT pseudo-record as dns-packet's record codec takes it. */
+interface OptRecord {
+  type: "OPT";
+  name: ".";
+  udpPayloadSize: number;
+  extendedRcode: number;
+  ednsVersion: number;
+  flags: number;
+  options: [];
+}
+
+/** The part codecs dns-packet exports at runtime (index.js) but @types/dns-packet does not declare. */
+const wire = dnsPacket as unknown as {
+  name: PartCodec<string>;
+  a: PartCodec<string>;
+  aaaa: PartCodec<string>;
+  /** Also CNAME's and NS's: one domain name (dns-packet's own NS codec skips by RDLENGTH unchecked). */
+  ptr: PartCodec<string>;
+  txt: PartCodec<Buffer[]>;
+  srv: PartCodec<Required<dnsPacket.SrvData>>;
+  soa: PartCodec<Required<dnsPacket.SoaData>>;
+  unknown: PartCodec<Buffer>;
+  answer: PartCodec<OptRecord>;
+};
 
 /** The type number of a record type name. */
 export function typeCode(t: RData["type"] | keyof typeof RRType): number {
@@ -118,150 +166,99 @@ export function peekHeader(buf: Buffer): { id: number; flags: number; qdcount: n
   return { id: buf.readUInt16BE(0), flags: buf.readUInt16BE(2), qdcount: buf.readUInt16BE(4) };
 }
 
-class Reader {
-  pos = 0;
-  sawPointer = false;
-  readonly buf: Buffer;
-  constructor(buf: Buffer) {
-    this.buf = buf;
-  }
+/** dns-packet spells the root ".", this package "". */
+const fromWire = (name: string): string => (name === "." ? "" : name);
 
-  need(n: number): void {
-    if (this.pos + n > this.buf.length) throw new DnsFormatError("message too short");
+/** Whether the (already validated) name at `at` holds a compression pointer. */
+function hasPointer(buf: Buffer, at: number): boolean {
+  for (let len = buf[at]!; len !== 0; len = buf[at]!) {
+    if (len & 0xc0) return true;
+    at += 1 + len;
   }
-  u8(): number {
-    this.need(1);
-    return this.buf.readUInt8(this.pos++);
-  }
-  u16(): number {
-    this.need(2);
-    const v = this.buf.readUInt16BE(this.pos);
-    this.pos += 2;
-    return v;
-  }
-  u32(): number {
-    this.need(4);
-    const v = this.buf.readUInt32BE(this.pos);
-    this.pos += 4;
-    return v;
-  }
-  bytes(n: number): Buffer {
-    this.need(n);
-    const b = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return b;
-  }
-
-  /** A domain name; pointers must point strictly backwards, so decoding always ends. */
-  name(): string {
-    const labels: string[] = [];
-    let pos = this.pos;
-    let end = -1;
-    let total = 0;
-    for (;;) {
-      if (pos >= this.buf.length) throw new DnsFormatError("name runs past the message");
-      const len = this.buf.readUInt8(pos);
-      if ((len & 0xc0) === 0xc0) {
-        if (pos + 1 >= this.buf.length) throw new DnsFormatError("truncated pointer");
-        const target = ((len & 0x3f) << 8) | this.buf.readUInt8(pos + 1);
-        if (target >= pos) throw new DnsFormatError("forward compression pointer");
-        if (end < 0) end = pos + 2;
-        this.sawPointer = true;
-        pos = target;
-        continue;
-      }
-      if (len & 0xc0) throw new DnsFormatError("unsupported label type");
-      if (len === 0) {
-        if (end < 0) end = pos + 1;
-        break;
-      }
-      if (pos + 1 + len > this.buf.length) throw new DnsFormatError("label runs past the message");
-      total += len + 1;
-      if (total > 254) throw new DnsFormatError("name longer than 255 octets");
-      labels.push(this.buf.toString("latin1", pos + 1, pos + 1 + len));
-      pos += 1 + len;
-    }
-    this.pos = end;
-    return labels.join(".");
-  }
+  return false;
 }
 
-function decodeRecord(r: Reader): { rr: ResourceRecord; cls: number; rawTtl: number } {
-  const name = r.name();
-  const type = r.u16();
-  const cls = r.u16();
-  const rawTtl = r.u32();
-  const len = r.u16();
-  r.need(len);
-  const end = r.pos + len;
-  const ttl = rawTtl;
-  const named = TYPE_NAMES.get(type);
-  let data: RData;
-  switch (named) {
-    case "A":
-      if (len !== 4) throw new DnsFormatError("bad A length");
-      data = { type: "A", address: [...r.bytes(4)].join(".") };
-      break;
-    case "AAAA": {
-      if (len !== 16) throw new DnsFormatError("bad AAAA length");
-      const b = r.bytes(16);
-      const groups: string[] = [];
-      for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
-      data = { type: "AAAA", address: groups.join(":") };
-      break;
+/** Decodes one RDATA with a dns-packet codec, which must consume exactly RDLENGTH bytes. */
+function exact<T>(codec: PartCodec<T>, buf: Buffer, at: number, len: number): T {
+  const value = codec.decode(buf, at);
+  if (codec.decode.bytes !== 2 + len) throw new DnsFormatError("record data length mismatch");
+  return value;
+}
+
+function decodeRData(buf: Buffer, type: number, at: number, len: number): RData {
+  switch (type) {
+    case RRType.A:
+      return { type: "A", address: exact(wire.a, buf, at, len) };
+    case RRType.AAAA:
+      return { type: "AAAA", address: exact(wire.aaaa, buf, at, len) };
+    case RRType.CNAME:
+      return { type: "CNAME", target: fromWire(exact(wire.ptr, buf, at, len)) };
+    case RRType.PTR:
+      return { type: "PTR", target: fromWire(exact(wire.ptr, buf, at, len)) };
+    case RRType.NS:
+      return { type: "NS", target: fromWire(exact(wire.ptr, buf, at, len)) };
+    case RRType.TXT:
+      return { type: "TXT", text: exact(wire.txt, buf, at, len).map((b) => b.toString("utf8")) };
+    case RRType.SRV: {
+      const srv = wire.srv.decode(buf, at);
+      // dns-packet's SRV codec counts RDLENGTH bytes whatever it read; its target name tells the truth.
+      if (8 + wire.name.decode.bytes !== 2 + len) throw new DnsFormatError("record data length mismatch");
+      return { type: "SRV", ...srv, target: fromWire(srv.target) };
     }
-    case "CNAME":
-    case "PTR":
-    case "NS":
-      data = { type: named, target: r.name() };
-      break;
-    case "TXT": {
-      const text: string[] = [];
-      while (r.pos < end) {
-        const n = r.u8();
-        text.push(r.bytes(n).toString("utf8"));
-      }
-      data = { type: "TXT", text };
-      break;
+    case RRType.SOA: {
+      const soa = exact(wire.soa, buf, at, len);
+      return { type: "SOA", ...soa, mname: fromWire(soa.mname), rname: fromWire(soa.rname) };
     }
-    case "SRV":
-      data = { type: "SRV", priority: r.u16(), weight: r.u16(), port: r.u16(), target: r.name() };
-      break;
-    case "SOA":
-      data = {
-        type: "SOA",
-        mname: r.name(),
-        rname: r.name(),
-        serial: r.u32(),
-        refresh: r.u32(),
-        retry: r.u32(),
-        expire: r.u32(),
-        minimum: r.u32(),
-      };
-      break;
     default:
-      data = { type: "UNKNOWN", typeCode: type, raw: Buffer.from(r.bytes(len)) };
+      return { type: "UNKNOWN", typeCode: type, raw: Buffer.from(buf.subarray(at + 2, at + 2 + len)) };
   }
-  if (r.pos !== end) throw new DnsFormatError("record data length mismatch");
-  return { rr: { name, ttl, ...data }, cls, rawTtl };
 }
 
-/** Decodes a whole message; throws DnsFormatError when it is malformed. */
-export function decodeMessage(buf: Buffer): DnsMessage {
-  const r = new Reader(buf);
-  const id = r.u16();
-  const flags = r.u16();
-  const qd = r.u16();
-  const an = r.u16();
-  const ns = r.u16();
-  const ar = r.u16();
+interface DecodedRecord {
+  rr: ResourceRecord;
+  cls: number;
+  rawTtl: number;
+  end: number;
+}
+
+function decodeRecord(buf: Buffer, at: number): DecodedRecord {
+  const name = fromWire(wire.name.decode(buf, at));
+  at += wire.name.decode.bytes;
+  const type = buf.readUInt16BE(at);
+  const cls = buf.readUInt16BE(at + 2);
+  const rawTtl = buf.readUInt32BE(at + 4);
+  const len = buf.readUInt16BE(at + 8);
+  const end = at + 10 + len;
+  if (end > buf.length) throw new DnsFormatError("record data runs past the message");
+  return { rr: { name, ttl: rawTtl, ...decodeRData(buf, type, at + 8, len) }, cls, rawTtl, end };
+}
+
+function decode(buf: Buffer): DnsMessage {
+  if (buf.length < 12) throw new DnsFormatError("message too short");
+  const id = buf.readUInt16BE(0);
+  const flags = buf.readUInt16BE(2);
+  const qd = buf.readUInt16BE(4);
+  const an = buf.readUInt16BE(6);
+  const ns = buf.readUInt16BE(8);
+  const ar = buf.readUInt16BE(10);
+  let at = 12;
+  let sawPointer = false;
   const questions: Question[] = [];
-  const qStart = r.pos;
-  for (let i = 0; i < qd; i++) questions.push({ name: r.name(), type: r.u16(), class: r.u16() });
-  const rawQuestions = r.sawPointer ? undefined : Buffer.from(buf.subarray(qStart, r.pos));
+  for (let i = 0; i < qd; i++) {
+    const name = fromWire(wire.name.decode(buf, at));
+    sawPointer ||= hasPointer(buf, at);
+    at += wire.name.decode.bytes;
+    questions.push({ name, type: buf.readUInt16BE(at), class: buf.readUInt16BE(at + 2) });
+    at += 4;
+  }
+  const rawQuestions = sawPointer ? undefined : Buffer.from(buf.subarray(12, at));
   const section = (n: number) => {
     const out: ResourceRecord[] = [];
-    for (let i = 0; i < n; i++) out.push(decodeRecord(r).rr);
+    for (let i = 0; i < n; i++) {
+      const r = decodeRecord(buf, at);
+      out.push(r.rr);
+      at = r.end;
+    }
     return out;
   };
   const answers = section(an);
@@ -269,7 +266,8 @@ export function decodeMessage(buf: Buffer): DnsMessage {
   const additional: ResourceRecord[] = [];
   let edns: Edns | undefined;
   for (let i = 0; i < ar; i++) {
-    const { rr, cls, rawTtl } = decodeRecord(r);
+    const { rr, cls, rawTtl, end } = decodeRecord(buf, at);
+    at = end;
     if (rr.type === "UNKNOWN" && rr.typeCode === RRType.OPT) {
       if (edns) throw new DnsFormatError("more than one OPT record");
       if (rr.name !== "") throw new DnsFormatError("OPT record not at the root");
@@ -281,7 +279,7 @@ export function decodeMessage(buf: Buffer): DnsMessage {
       };
     } else additional.push(rr);
   }
-  if (r.pos !== buf.length) throw new DnsFormatError("trailing bytes after the message");
+  if (at !== buf.length) throw new DnsFormatError("trailing bytes after the message");
   return {
     id,
     qr: (flags & 0x8000) !== 0,
@@ -298,6 +296,17 @@ export function decodeMessage(buf: Buffer): DnsMessage {
     additional,
     edns,
   };
+}
+
+/** Decodes a whole message; throws DnsFormatError when it is malformed. */
+export function decodeMessage(buf: Buffer): DnsMessage {
+  try {
+    return decode(buf);
+  } catch (err) {
+    if (err instanceof DnsFormatError) throw err;
+    // dns-packet throws plain Errors and Buffer reads past the end RangeErrors: both mean malformed.
+    throw new DnsFormatError(err instanceof Error ? err.message : String(err), { cause: err });
+  }
 }
 
 /** What encodeMessage writes. */
@@ -320,9 +329,11 @@ export interface OutMessage {
   edns?: { udpSize: number; version?: number };
 }
 
+/** A growing buffer that compresses names (RFC 1035 4.1.4): what dns-packet's encoder does not do. */
 class Writer {
   buf = Buffer.alloc(512);
   pos = 0;
+  /** Where each lower-case name suffix already written starts (pointers carry 14 bits). */
   readonly names = new Map<string, number>();
 
   ensure(n: number): void {
@@ -330,10 +341,6 @@ class Writer {
     const next = Buffer.alloc(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
-  }
-  u8(v: number): void {
-    this.ensure(1);
-    this.pos = this.buf.writeUInt8(v, this.pos);
   }
   u16(v: number): void {
     this.ensure(2);
@@ -347,23 +354,42 @@ class Writer {
     this.ensure(b.length);
     this.pos += b.copy(this.buf, this.pos);
   }
+  /** Writes RDLENGTH and RDATA with one of dns-packet's codecs. */
+  part<T>(codec: PartCodec<T>, value: NoInfer<T>): void {
+    this.ensure(codec.encodingLength(value));
+    codec.encode(value, this.buf, this.pos);
+    this.pos += codec.encode.bytes;
+  }
+  /** Writes RDLENGTH and the RDATA that write() appends. */
+  rdata(write: () => void): void {
+    const lenAt = this.pos;
+    this.u16(0);
+    write();
+    this.buf.writeUInt16BE(this.pos - lenAt - 2, lenAt);
+  }
   /** Writes a name, pointing at an earlier copy of its longest known suffix. */
   name(name: string): void {
-    const labels = name === "" ? [] : name.split(".");
-    for (let i = 0; i < labels.length; i++) {
-      const suffix = labels.slice(i).join(".").toLowerCase();
+    let start = 0;
+    while (name !== "") {
+      const suffix = name.slice(start).toLowerCase();
       const at = this.names.get(suffix);
       if (at !== undefined) {
         this.u16(0xc000 | at);
         return;
       }
       if (this.pos < 0x3fff) this.names.set(suffix, this.pos);
-      const b = Buffer.from(labels[i]!, "latin1");
-      if (b.length === 0 || b.length > 63) throw new RangeError(`bad label in ${JSON.stringify(name)}`);
-      this.u8(b.length);
-      this.bytes(b);
+      const dot = name.indexOf(".", start);
+      const label = dot < 0 ? name.slice(start) : name.slice(start, dot);
+      const len = Buffer.byteLength(label);
+      if (len === 0 || len > 63) throw new RangeError(`bad label in ${JSON.stringify(name)}`);
+      this.ensure(1 + len);
+      this.buf[this.pos] = len;
+      this.pos += 1 + this.buf.write(label, this.pos + 1, "utf8");
+      if (dot < 0) break;
+      start = dot + 1;
     }
-    this.u8(0);
+    this.ensure(1);
+    this.buf[this.pos++] = 0;
   }
   /** Registers the names of a question section written verbatim (no pointers in it). */
   learnQuestionNames(start: number, count: number): void {
@@ -371,9 +397,10 @@ class Writer {
     for (let q = 0; q < count; q++) {
       const offsets: number[] = [];
       const labels: string[] = [];
-      for (let len = this.buf.readUInt8(pos); len !== 0; len = this.buf.readUInt8(pos)) {
+      for (let len = this.buf[pos]!; len !== 0; len = this.buf[pos]!) {
         offsets.push(pos);
-        labels.push(this.buf.toString("latin1", pos + 1, pos + 1 + len));
+        // UTF-8, as dns-packet decodes names: the keys must match the names later written.
+        labels.push(this.buf.toString("utf8", pos + 1, pos + 1 + len));
         pos += 1 + len;
       }
       for (let i = 0; i < labels.length; i++) {
@@ -390,49 +417,33 @@ function encodeRecord(w: Writer, rr: ResourceRecord): void {
   w.u16(rr.type === "UNKNOWN" ? rr.typeCode : typeCode(rr.type));
   w.u16(CLASS_IN);
   w.u32(rr.ttl);
-  const lenAt = w.pos;
-  w.u16(0);
-  const start = w.pos;
   switch (rr.type) {
     case "A":
-      for (const o of rr.address.split(".")) w.u8(Number(o));
-      break;
+      return w.part(wire.a, rr.address);
     case "AAAA":
-      w.bytes(ipv6Bytes(rr.address));
-      break;
+      return w.part(wire.aaaa, rr.address);
     case "CNAME":
     case "PTR":
     case "NS":
-      w.name(rr.target);
-      break;
+      return w.rdata(() => w.name(rr.target));
     case "TXT":
-      for (const t of rr.text) {
-        const b = Buffer.from(t, "utf8").subarray(0, 255);
-        w.u8(b.length);
-        w.bytes(b);
-      }
-      break;
+      // Fresh buffers: dns-packet's TXT encoder replaces strings in the array it is given.
+      return w.part(
+        wire.txt,
+        rr.text.map((t) => Buffer.from(t, "utf8").subarray(0, 255)),
+      );
     case "SRV":
-      w.u16(rr.priority);
-      w.u16(rr.weight);
-      w.u16(rr.port);
-      // RFC 2782: the target must not be compressed.
-      for (const l of rr.target.split(".")) {
-        const b = Buffer.from(l, "latin1");
-        w.u8(b.length);
-        w.bytes(b);
-      }
-      w.u8(0);
-      break;
+      // RFC 2782: the target must not be compressed; dns-packet writes it whole.
+      return w.part(wire.srv, rr);
     case "SOA":
-      w.name(rr.mname);
-      w.name(rr.rname);
-      for (const v of [rr.serial, rr.refresh, rr.retry, rr.expire, rr.minimum]) w.u32(v);
-      break;
+      return w.rdata(() => {
+        w.name(rr.mname);
+        w.name(rr.rname);
+        for (const v of [rr.serial, rr.refresh, rr.retry, rr.expire, rr.minimum]) w.u32(v);
+      });
     case "UNKNOWN":
-      w.bytes(rr.raw);
+      return w.part(wire.unknown, rr.raw);
   }
-  w.buf.writeUInt16BE(w.pos - start, lenAt);
 }
 
 /** Encodes a message. */
@@ -467,24 +478,24 @@ export function encodeMessage(m: OutMessage): Buffer {
       w.u16(q.class);
     }
   }
-  for (const rr of [...answers, ...authority, ...additional]) encodeRecord(w, rr);
+  for (const rr of answers) encodeRecord(w, rr);
+  for (const rr of authority) encodeRecord(w, rr);
+  for (const rr of additional) encodeRecord(w, rr);
   if (m.edns) {
-    w.u8(0);
-    w.u16(RRType.OPT);
-    w.u16(m.edns.udpSize);
-    w.u32((((m.rcode ?? 0) >> 4) << 24) | ((m.edns.version ?? 0) << 16));
-    w.u16(0);
+    w.part(wire.answer, {
+      type: "OPT",
+      name: ".",
+      udpPayloadSize: m.edns.udpSize,
+      extendedRcode: (m.rcode ?? 0) >> 4,
+      ednsVersion: m.edns.version ?? 0,
+      flags: 0,
+      options: [],
+    });
   }
   return Buffer.from(w.buf.subarray(0, w.pos));
 }
 
-/** The 16 bytes of an IPv6 address in any RFC 5952 form (IPv4-embedded forms not needed here). */
+/** The 16 bytes of an IPv6 address in any RFC 5952 form, by dns-packet's AAAA codec. */
 export function ipv6Bytes(addr: string): Buffer {
-  const [head = "", tail] = addr.split("::");
-  const h = head ? head.split(":") : [];
-  const t = tail ? tail.split(":") : [];
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill("0"), ...t];
-  const b = Buffer.alloc(16);
-  groups.slice(0, 8).forEach((g, i) => b.writeUInt16BE(parseInt(g, 16) & 0xffff, i * 2));
-  return b;
+  return Buffer.from(wire.aaaa.encode(addr, Buffer.alloc(18), 0).subarray(2));
 }

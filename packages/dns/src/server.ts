@@ -5,6 +5,8 @@
  * event arrives. It serves UDP and TCP on one port, speaks EDNS0, truncates UDP answers that do
  * not fit (clients retry over TCP), forwards names outside the zone to an upstream over UDP, and
  * answers malformed queries with FORMERR (or drops them when even the header is unreadable).
+ * Messages are decoded and encoded by packet.ts (over dns-packet); peekQuestionType, for metrics,
+ * reads the question type by hand, as dns-packet can only decode a whole message.
  *
  * Limitations vs Kubernetes/CoreDNS:
  * - Truncated UDP answers carry no records at all (CoreDNS keeps as many as fit).
@@ -106,7 +108,10 @@ export interface AnswerInfo {
   seconds: number;
 }
 
-/** The type of a query's first question, read without decoding it (undefined if unreadable). */
+/**
+ * The type of a query's first question, read without decoding it (undefined if unreadable).
+ * Hand-written: it runs on every answered query, and dns-packet has no cheaper way than a decode.
+ */
 export function peekQuestionType(msg: Buffer): number | undefined {
   if (msg.length < 12 || msg.readUInt16BE(4) < 1) return undefined;
   let at = 12;
