@@ -19,6 +19,8 @@ import {
   parseControllerSettings,
 } from "@kemu/controllers";
 import { kubeconfig } from "./kubeconfig.ts";
+import { LOAD_OPTIONS, loadHelp, LoadUsageError, runLoadCommand } from "./load.ts";
+import { LoadSettingsError } from "@kemu/load";
 import { runDown, runStatus, runUp } from "./up.ts";
 import { runTop } from "./top.ts";
 import { execInPod, NodeServiceError } from "@kemu/kubelet";
@@ -53,6 +55,8 @@ Usage:
                              run N emulated nodes (kubelet, kube-proxy, data plane) in one process
   kemu node --nats-url URL --name node-N
                              run one node on the kernel fabric (a compose container; needs NET_ADMIN)
+  kemu load SCENARIO --targets HOST:PORT,...
+                             play a load scenario (nodeport-spread, session-affinity, pod-churn...) like loadtests/'s k6 scripts
   kemu kubeconfig [flags]    print a kubeconfig for an API server
   kemu version               print kemu's version and the Kubernetes version it emulates
   kemu help [command]        show help for a command
@@ -590,6 +594,18 @@ const COMMANDS: Record<string, Command> = {
       return 0;
     },
   },
+  load: {
+    help: loadHelp(),
+    options: LOAD_OPTIONS,
+    positionals: true,
+    async run(values, positionals) {
+      if ((positionals?.length ?? 0) > 1) throw new UsageError("exactly one scenario is expected");
+      return runLoadCommand(positionals?.[0], values, {
+        stdout: (t) => process.stdout.write(t),
+        stderr: (t) => process.stderr.write(t),
+      });
+    },
+  },
   version: {
     help: "Usage: kemu version\n",
     options: {},
@@ -630,6 +646,8 @@ export async function main(argv: string[]): Promise<number> {
       err instanceof SettingsError ||
       err instanceof ControllerSettingsError ||
       err instanceof UsageError ||
+      err instanceof LoadUsageError ||
+      err instanceof LoadSettingsError ||
       String((err as { code?: unknown }).code ?? "").startsWith("ERR_PARSE_ARGS")
     ) {
       process.stderr.write(`kemu ${name}: ${(err as Error).message}\n\n${cmd.help}`);
