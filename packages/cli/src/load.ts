@@ -38,7 +38,9 @@ export async function readKubeconfig(path: string): Promise<ApiTarget> {
   try {
     doc = parseYaml(await readFile(path, "utf8")) as Record<string, unknown>;
   } catch (err) {
-    throw new Error(`cannot read kubeconfig ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`cannot read kubeconfig ${path}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
   const find = <T>(list: unknown, name: unknown) =>
     ((list ?? []) as Named<T>[]).find((e) => e.name === name) as Named<T> | undefined;
