@@ -326,7 +326,7 @@ const COMMANDS: Record<string, Command> = {
       if (!/^\d+\.\d+\.\d+\.\d+$/.test(nodeIP))
         throw new UsageError(`invalid --node-ip: "${nodeIP}" (no IPv4 address found; pass --node-ip)`);
       const log = createLogger(
-        name,
+        "node",
         streamSink((l) => process.stderr.write(l)),
         "info",
       );
