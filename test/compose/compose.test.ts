@@ -13,9 +13,37 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LoadReport } from "@kemu/load";
 import { eventually, fixture, retrying, ROOT, run, type RunResult } from "../harness.ts";
 
 const PROJECT = "kemu-e2e";
+
+/** An echo Deployment behind a NodePort the API server allocates, for the load scenario. */
+const WEB = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 4
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 6
+      containers:
+      - name: app
+        image: kemu/echo:1
+        ports: [{containerPort: 8080}]
+        readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+`;
 let stateDir: string;
 let kubeconfig: string;
 let apiPort: number;
@@ -295,6 +323,58 @@ describe("docker compose: the walkthrough with kubectl on the host, curl and dig
       "@10.96.0.10",
     );
     expect(tcp.stdout.trim()).toBe("10.96.65.65");
+  });
+});
+
+describe("docker compose: load", () => {
+  it("compose: kemu load pod-churn through the edge, 0 failures while a pod is deleted every 2 s", async () => {
+    const applied = await run(
+      "kubectl",
+      ["--kubeconfig", kubeconfig, "--cache-dir", join(stateDir, "kube-cache"), "apply", "-f", "-"],
+      { input: WEB },
+    );
+    expect(applied.code, applied.stderr).toBe(0);
+    await kubectlOk("rollout", "status", "deployment/web", "--timeout=90s");
+    const nodePort = (
+      await kubectlOk("get", "svc", "web", "-o", "jsonpath={.spec.ports[0].nodePort}")
+    ).trim();
+    // Allocated from KEMU_NODEPORTS, so the edge publishes it on the host.
+    expect(Number(nodePort)).toBeGreaterThanOrEqual(31100);
+    expect(Number(nodePort)).toBeLessThanOrEqual(31199);
+    await eventually(
+      async () => (await run("curl", ["-sf", "--max-time", "2", `http://127.0.0.1:${nodePort}/`])).code === 0,
+    );
+    const r = await run(
+      process.execPath,
+      [
+        join(ROOT, "packages/cli/bin/kemu.js"),
+        "load",
+        "pod-churn",
+        "--targets",
+        `127.0.0.1:${nodePort}`,
+        "--rate",
+        "100",
+        "--duration",
+        "12s",
+        "--churn-every",
+        "2s",
+        "--selector",
+        "app=web",
+        "--kubeconfig",
+        kubeconfig,
+        "--json",
+      ],
+      { timeoutMs: 120_000 },
+    );
+    const report = JSON.parse(r.stdout) as LoadReport;
+    expect(report.requests).toBeGreaterThanOrEqual(1100);
+    expect(report.failed).toBe(0);
+    expect(
+      report.chaos.filter((c) => c.result?.startsWith("deleted default/web-")).length,
+    ).toBeGreaterThanOrEqual(5);
+    // Requests landed on pods on every node: real traffic between the containers.
+    expect(new Set(report.pods.map((p) => p.node))).toEqual(new Set(["node-1", "node-2", "node-3"]));
+    expect(r.code).toBe(0);
   });
 });
 
