@@ -326,6 +326,45 @@ describe("docker compose: the walkthrough with kubectl on the host, curl and dig
   });
 });
 
+describe("docker compose: kemu's own views, inside the containers", () => {
+  it("compose: kemu status, kemu top and kemu curl --pod work through docker compose exec", async () => {
+    const status = await exec("control-plane", "kemu", "status");
+    expect(status.code, status.stderr).toBe(0);
+    for (const n of [1, 2, 3]) {
+      expect(status.stdout).toMatch(
+        new RegExp(
+          `^node-${n}\\s+Ready\\s+\\d+\\.\\d+\\.\\d+\\.\\d+\\s+iptables\\s+synced\\s+false\\s+\\d+`,
+          "m",
+        ),
+      );
+    }
+    let stop = false;
+    const loop = (async () => {
+      while (!stop) await curlEdge();
+    })();
+    const top = await exec("control-plane", "kemu", "top", "--once", "--interval", "1");
+    stop = true;
+    await loop;
+    expect(top.code, top.stderr).toBe(0);
+    expect(
+      top.stdout.split("\n").filter((l) => l.startsWith("default/linuxea:")).length,
+    ).toBeGreaterThanOrEqual(3);
+    const pod = (
+      await kubectlOk("get", "pods", "-l", "app=redis", "-o", "jsonpath={.items[0].metadata.name}")
+    ).trim();
+    const viaName = await exec(
+      "control-plane",
+      "kemu",
+      "curl",
+      "--pod",
+      `default/${pod}`,
+      "http://linuxea/linuxea.html",
+    );
+    expect(viaName.code, viaName.stderr).toBe(0);
+    expect(viaName.stdout).toMatch(/^linuxea-nginx-linuxea-\S+\.com ▍/);
+  });
+});
+
 describe("docker compose: load", () => {
   it("compose: kemu load pod-churn through the edge, 0 failures while a pod is deleted every 2 s", async () => {
     const applied = await run(

@@ -136,6 +136,13 @@ function proxyFlags(values: Record<string, unknown>) {
   };
 }
 
+/** --nats-url, or KEMU_NATS_URL unless a state dir was named. */
+function natsUrlFlag(values: Record<string, unknown>): string | undefined {
+  const v =
+    values["nats-url"] ?? (values["state-dir"] === undefined ? process.env["KEMU_NATS_URL"] : undefined);
+  return v === undefined ? undefined : String(v);
+}
+
 function untilSignal(): Promise<void> {
   return new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
@@ -231,9 +238,18 @@ const COMMANDS: Record<string, Command> = {
     run: (values) => runDown(String(values["state-dir"] ?? ".kemu"), (l) => process.stdout.write(l + "\n")),
   },
   status: {
-    help: "Usage: kemu status [--state-dir DIR]\n\nShows the cluster's processes and, per node, its kube-proxy sync machine.\n",
-    options: { "state-dir": { type: "string" } },
-    run: (values) => runStatus(String(values["state-dir"] ?? ".kemu"), (l) => process.stdout.write(l + "\n")),
+    help:
+      "Usage: kemu status [--state-dir DIR | --nats-url URL]\n\n" +
+      "Shows the processes of the cluster that kemu up started from DIR (default .kemu) and, per node,\n" +
+      "its kube-proxy sync machine. With --nats-url (or KEMU_NATS_URL, set in the compose containers:\n" +
+      "`docker compose exec control-plane kemu status`) it asks that cluster directly.\n",
+    options: { "state-dir": { type: "string" }, "nats-url": { type: "string" } },
+    run: (values) =>
+      runStatus(
+        String(values["state-dir"] ?? ".kemu"),
+        (l) => process.stdout.write(l + "\n"),
+        natsUrlFlag(values),
+      ),
   },
   nodes: {
     help:
@@ -346,16 +362,24 @@ const COMMANDS: Record<string, Command> = {
   },
   top: {
     help:
-      "Usage: kemu top [--state-dir DIR] [--interval SECONDS] [--once]\n\n" +
+      "Usage: kemu top [--state-dir DIR | --nats-url URL] [--interval SECONDS] [--once]\n\n" +
       "A live view of the cluster started from DIR (default .kemu): per node, kube-proxy's sync state,\n" +
       "stale flag and rule count; per Service port, each endpoint's new connections per second, in\n" +
-      "total and per node that proxied them. --once prints one frame and exits.\n",
-    options: { "state-dir": { type: "string" }, interval: { type: "string" }, once: { type: "boolean" } },
+      "total and per node that proxied them. --once prints one frame and exits. With --nats-url (or\n" +
+      "KEMU_NATS_URL, set in the compose containers: `docker compose exec control-plane kemu top`)\n" +
+      "it watches that cluster.\n",
+    options: {
+      "state-dir": { type: "string" },
+      "nats-url": { type: "string" },
+      interval: { type: "string" },
+      once: { type: "boolean" },
+    },
     async run(values) {
       const interval = Number(values["interval"] ?? 1);
       if (!(interval > 0 && interval <= 60))
         throw new UsageError(`invalid --interval: "${String(values["interval"])}"`);
-      const state = await readRunState(String(values["state-dir"] ?? ".kemu"));
+      const url = natsUrlFlag(values);
+      const state = url ? { natsUrl: url } : await readRunState(String(values["state-dir"] ?? ".kemu"));
       if (!state?.natsUrl) {
         process.stderr.write(
           `kemu top: no cluster state in ${String(values["state-dir"] ?? ".kemu")} (start one with kemu up)\n`,
@@ -393,7 +417,8 @@ const COMMANDS: Record<string, Command> = {
       "  -i, --include          print the status line and headers too\n" +
       "  --fail                 exit 22 on an HTTP status >= 400\n" +
       "  --max-time SECONDS     default 10\n" +
-      "  --state-dir DIR        default .kemu\n",
+      "  --state-dir DIR        the cluster kemu up started there (default .kemu)\n" +
+      "  --nats-url URL         or this cluster's NATS (KEMU_NATS_URL; set in the compose containers)\n",
     options: {
       pod: { type: "string" },
       request: { type: "string", short: "X" },
@@ -402,6 +427,7 @@ const COMMANDS: Record<string, Command> = {
       fail: { type: "boolean" },
       "max-time": { type: "string" },
       "state-dir": { type: "string" },
+      "nats-url": { type: "string" },
     },
     positionals: true,
     async run(values, positionals) {
@@ -413,9 +439,12 @@ const COMMANDS: Record<string, Command> = {
         : ["default", String(values["pod"])];
       const maxTime = Number(values["max-time"] ?? 10);
       if (!(maxTime > 0)) throw new UsageError(`invalid --max-time: "${String(values["max-time"])}"`);
-      const state = await readRunState(String(values["state-dir"] ?? ".kemu"));
+      const natsUrl = natsUrlFlag(values);
+      const state = natsUrl ? { natsUrl } : await readRunState(String(values["state-dir"] ?? ".kemu"));
       if (!state?.natsUrl) {
-        process.stderr.write("kemu curl: no cluster state (start one with kemu up, or pass --state-dir)\n");
+        process.stderr.write(
+          "kemu curl: no cluster state (start one with kemu up, or pass --state-dir or --nats-url)\n",
+        );
         return 1;
       }
       const nc = await connectNats({

@@ -236,14 +236,24 @@ export async function runDown(stateDir: string, out: (s: string) => void): Promi
 }
 
 /** `kemu status`: nodes, their proxy machine state, and whether their rules are stale. */
-export async function runStatus(stateDir: string, out: (s: string) => void): Promise<number> {
-  const state = await readRunState(resolve(stateDir));
+export async function runStatus(
+  stateDir: string,
+  out: (s: string) => void,
+  natsUrl?: string,
+): Promise<number> {
+  // With a NATS URL (compose: `docker compose exec control-plane kemu status`), there are no
+  // processes of kemu up's to list: the cluster is asked directly.
+  const state = natsUrl
+    ? { natsUrl, pids: {} as Record<string, number> }
+    : await readRunState(resolve(stateDir));
   if (!state?.natsUrl) {
-    out(`kemu status: no cluster state in ${resolve(stateDir)}`);
+    out(`kemu status: no cluster state in ${resolve(stateDir)} (start one with kemu up, or pass --nats-url)`);
     return 1;
   }
-  const procs = Object.entries(state.pids).map(([n, p]) => `${n}=${alive(p) ? "running" : "stopped"}`);
-  out(`processes: ${procs.join(" ") || "none"}`);
+  if (!natsUrl) {
+    const procs = Object.entries(state.pids).map(([n, p]) => `${n}=${alive(p) ? "running" : "stopped"}`);
+    out(`processes: ${procs.join(" ") || "none"}`);
+  }
   let nc: NatsConnection;
   try {
     nc = await connectNats({
