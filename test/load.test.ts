@@ -174,4 +174,27 @@ describe("kemu load on kemu up", () => {
     expect(stderr.split("\n").filter(Boolean).length).toBeGreaterThanOrEqual(10);
     expect(code).toBe(0);
   }, 120_000);
+
+  it("load: pod-churn with pods that stop at once (KEMU_SHUTDOWN=immediate) does see failures, and exits 99", async () => {
+    // The control for the test above: the same churn, but each pod closes its sockets on SIGTERM,
+    // before every node's kube-proxy has dropped it: the requests in that window are reset.
+    await kubectlOk("set", "env", "deployment/web", "KEMU_SHUTDOWN=immediate");
+    await kubectlOk("rollout", "status", "deployment/web", "--timeout=60s");
+    const { code, report } = await load(
+      "pod-churn",
+      "--targets",
+      nodes(),
+      "--rate",
+      "250",
+      "--duration",
+      "12s",
+      "--churn-every",
+      "2s",
+      "--selector",
+      "app=web",
+    );
+    expect(report.failed).toBeGreaterThan(0);
+    expect(report.errors.ECONNRESET + report.errors.ECONNREFUSED).toBeGreaterThan(0);
+    expect(code).toBe(99);
+  }, 120_000);
 });
