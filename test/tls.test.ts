@@ -4,6 +4,8 @@
  */
 import { X509Certificate } from "node:crypto";
 import { request } from "node:https";
+import { connect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CoreV1Api } from "@kubernetes/client-node";
@@ -43,6 +45,40 @@ describe("tls", () => {
     const core = c.kubeConfig().makeApiClient(CoreV1Api);
     const ns = await core.readNamespace({ name: "kube-system" });
     expect(ns.status?.phase).toBe("Active");
+  });
+
+  it("tls: a connection that starts with a PROXY line (kube-proxy's data plane) is served, and so is the kubernetes Service's endpoint", async () => {
+    const port = Number(new URL(c.url).port);
+    const raw = connect({ host: "127.0.0.1", port });
+    await new Promise<void>((r) => raw.once("connect", () => r()));
+    raw.write("PROXY TCP4 10.244.1.5 10.96.0.1 40000 443\r\n");
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        `${c.url}/version`,
+        {
+          ca: c.caPem!,
+          createConnection: () => tlsConnect({ socket: raw, ca: c.caPem!, servername: "localhost" }),
+        },
+        (res) => {
+          let b = "";
+          res.setEncoding("utf8").on("data", (d: string) => (b += d));
+          res.on("end", () => resolve(b));
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+    expect(JSON.parse(body).gitVersion).toMatch(/^v1\.32\./);
+    // The endpoint is an address Endpoints may hold (not loopback), at the API's port.
+    const ep = await c.kubectlOk([
+      "get",
+      "endpoints",
+      "kubernetes",
+      "-o",
+      "jsonpath={.subsets[0].addresses[0].ip}:{.subsets[0].ports[0].port}",
+    ]);
+    expect(ep).toMatch(new RegExp(`^\\d+\\.\\d+\\.\\d+\\.\\d+:${port}$`));
+    expect(ep.startsWith("127.")).toBe(false);
   });
 
   it("tls: a client without the CA is refused by certificate verification", async () => {

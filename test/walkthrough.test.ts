@@ -462,4 +462,27 @@ describe("walkthrough on kemu up", () => {
     ]);
     expect(refused.code).not.toBe(0);
   });
+
+  it("walkthrough: the kubernetes Service reaches the API server from a pod (https://kubernetes.default, curl -k)", async () => {
+    const ep = await kubectlOk(
+      "get",
+      "endpoints",
+      "kubernetes",
+      "-o",
+      "jsonpath={.subsets[0].addresses[0].ip}:{.subsets[0].ports[0].port}",
+    );
+    expect(ep).toMatch(/^\d+\.\d+\.\d+\.\d+:\d+$/);
+    const pod = (
+      await kubectlOk("get", "pods", "-l", "app=echo", "-o", "jsonpath={.items[0].metadata.name}")
+    ).trim();
+    const curlIn = (...args: string[]) =>
+      run(process.execPath, [KEMU, "curl", "--state-dir", stateDir, "--pod", `default/${pod}`, ...args]);
+    const ok = await curlIn("-k", "https://kubernetes.default/version");
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).gitVersion).toMatch(/^v1\.32\./);
+    // The cluster's CA is not the system's: without -k, curl's certificate error.
+    const untrusted = await curlIn("https://10.96.0.1/version");
+    expect(untrusted.code).toBe(60);
+    expect(untrusted.stderr).toContain("SSL certificate problem");
+  });
 });

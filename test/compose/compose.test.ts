@@ -173,6 +173,23 @@ describe("docker compose: the walkthrough with kubectl on the host, curl and dig
     }
   });
 
+  it("compose: the kubernetes Service points at the control plane's container and answers on 10.96.0.1:443", async () => {
+    const cpIP = (await exec("control-plane", "hostname", "-i")).stdout.trim().split(" ")[0]!;
+    expect(
+      await kubectlOk(
+        "get",
+        "endpoints",
+        "kubernetes",
+        "-o",
+        "jsonpath={.subsets[0].addresses[0].ip}:{.subsets[0].ports[0].port}",
+      ),
+    ).toBe(`${cpIP}:6443`);
+    await eventually(async () => {
+      const r = await exec("node-2", "curl", "-sk", "--max-time", "2", "https://10.96.0.1/version");
+      return r.code === 0 && /"gitVersion": ?"v1\.32\./.test(r.stdout);
+    });
+  });
+
   it("compose: steps 1-3, redis behind ClusterIP 10.96.65.65, reached from a node container", async () => {
     expect(await kubectlOk("apply", "-f", fixture("redis.yaml"))).toBe("deployment.apps/redis created\n");
     await kubectlOk("rollout", "status", "deployment/redis", "--timeout=90s");

@@ -18,6 +18,10 @@ export const ApiServerSettings = z.object({
   natsUrl: z.string().min(1),
   listenHost: z.string().default("127.0.0.1"),
   listenPort: z.coerce.number().int().min(0).max(65535).default(6443),
+  advertiseAddress: z
+    .string()
+    .regex(/^$|^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, "must be an IPv4 address")
+    .default(""),
   serviceCIDR: cidr.default("10.96.0.0/12"),
   nodePortRange: portRange.default("30000-32767"),
   logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
@@ -40,6 +44,11 @@ export const SETTING_SOURCES: Record<keyof ApiServerSettings, { flag: string; en
     flag: "--listen-host",
     env: "KEMU_LISTEN_HOST",
     help: "address to serve the API on (default 127.0.0.1)",
+  },
+  advertiseAddress: {
+    flag: "--advertise-address",
+    env: "KEMU_ADVERTISE_ADDRESS",
+    help: "the IP the kubernetes Service's endpoints name (default the listen host if routable, else this host's first non-loopback IPv4)",
   },
   listenPort: {
     flag: "--listen-port",

@@ -3,6 +3,10 @@
  * PartialObjectMetadata responses), chunked watches, and Status errors. It parses requests and
  * calls Api; it holds no API semantics of its own.
  *
+ * Connections may start with a PROXY v1 line (kube-proxy's emulated data plane sends one to every
+ * Service backend, the API server behind the `kubernetes` Service included); it is read and
+ * dropped before TLS or HTTP begins.
+ *
  * Limitations vs Kubernetes: no authentication (every request is anonymous and allowed);
  * API responses are JSON (protobuf-only clients get 406; /openapi/v2 also speaks protobuf);
  * no legacy /api/v1/watch/ paths.
@@ -15,8 +19,13 @@ import {
   type ServerResponse,
 } from "node:http";
 import { createServer as createTlsServer } from "node:https";
-import type { AddressInfo } from "node:net";
-import type { Logger } from "@kemu/common";
+import {
+  createServer as createNetServer,
+  type AddressInfo,
+  type Server as NetServer,
+  type Socket,
+} from "node:net";
+import { readProxyHeader, type Logger } from "@kemu/common";
 import type { KObject } from "@kemu/store";
 import { buildTable, TableOptionsError } from "@kemu/tables";
 import { openapiV2Response, openapiV3DocumentJSON, openapiV3Index } from "@kemu/openapi";
@@ -79,6 +88,9 @@ export class HttpServer {
   readonly #log: Logger;
   readonly #ready: () => boolean;
   readonly #server: Server;
+  /** Accepts connections, drops a leading PROXY line, and hands them to #server. */
+  readonly #front: NetServer;
+  readonly #sockets = new Set<Socket>();
   readonly #watches = new Set<() => void>();
 
   constructor(opts: HttpServerOptions) {
@@ -105,26 +117,42 @@ export class HttpServer {
       if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
       else socket.destroy();
     });
+    this.#front = createNetServer({ pauseOnConnect: true }, (socket) => {
+      this.#sockets.add(socket);
+      socket.once("close", () => this.#sockets.delete(socket));
+      socket.on("error", () => socket.destroy());
+      // HTTP and TLS clients speak first, so no wait is needed to tell a PROXY line from a request.
+      readProxyHeader(socket)
+        .catch(() => undefined)
+        .then(() => {
+          if (socket.destroyed) return;
+          this.#server.emit("connection", socket);
+          socket.resume();
+        });
+      socket.resume();
+    });
   }
 
   /** Starts listening; resolves with the bound address. */
   async listen(port: number, host: string): Promise<AddressInfo> {
     await new Promise<void>((resolve, reject) => {
-      this.#server.once("error", reject);
-      this.#server.listen(port, host, () => {
-        this.#server.off("error", reject);
+      this.#front.once("error", reject);
+      this.#front.listen(port, host, () => {
+        this.#front.off("error", reject);
         resolve();
       });
     });
-    return this.#server.address() as AddressInfo;
+    return this.#front.address() as AddressInfo;
   }
 
   /** Stops accepting connections and ends open watches. */
   async close(): Promise<void> {
     for (const stop of this.#watches) stop();
     await new Promise<void>((resolve) => {
-      this.#server.close(() => resolve());
+      this.#front.close(() => resolve());
       this.#server.closeAllConnections();
+      // The raw sockets under TLS (and any still reading a PROXY line) go too.
+      for (const s of this.#sockets) s.destroy();
     });
   }
 

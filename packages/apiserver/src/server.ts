@@ -2,6 +2,7 @@
  * The API server process: connects to NATS, opens the store, makes sure the cluster's
  * bootstrap objects exist, and serves the API over HTTP (and, see natsapi.ts, over NATS).
  */
+import { networkInterfaces } from "node:os";
 import type { Logger } from "@kemu/common";
 import { connectNats, type NatsConnection } from "@kemu/nats";
 import { Store } from "@kemu/store";
@@ -24,6 +25,7 @@ export class ApiServer {
   readonly #natsApi: NatsApi;
   readonly #log: Logger;
   #url = "";
+  #advertise: { ip: string; port: number } | undefined;
   #compactor: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -82,12 +84,15 @@ export class ApiServer {
     await bootstrap(api, settings, log);
     const addr = await http.listen(settings.listenPort, settings.listenHost);
     server.#url = `${tls ? "https" : "http"}://${addr.address}:${addr.port}`;
-    await reconcileKubernetesEndpoints(
-      api,
-      addr.address === "0.0.0.0" ? "127.0.0.1" : addr.address,
-      addr.port,
-      log,
-    );
+    const advertise = settings.advertiseAddress || defaultAdvertiseAddress(addr.address);
+    if (advertise) {
+      server.#advertise = { ip: advertise, port: addr.port };
+      await reconcileKubernetesEndpoints(api, advertise, addr.port, log);
+    } else {
+      log.info("no routable address to advertise: the kubernetes Service has no endpoints", {
+        listen: addr.address,
+      });
+    }
     await natsApi.start();
     server.#startCompactor(settings.compactionIntervalSeconds);
     log.info("serving", { url: server.#url });
@@ -119,6 +124,11 @@ export class ApiServer {
   /** The base URL clients use. */
   get url(): string {
     return this.#url;
+  }
+
+  /** Where the kubernetes Service's endpoints point (the advertise address), if anywhere. */
+  get advertise(): { ip: string; port: number } | undefined {
+    return this.#advertise;
   }
 
   /** Stops serving and disconnects. */
@@ -178,6 +188,22 @@ export async function bootstrap(api: Api, settings: ApiServerSettings, log: Logg
       ],
     },
   });
+}
+
+/**
+ * What kube-apiserver advertises when --advertise-address is not given: the address it is bound
+ * to, when that is a routable IPv4; otherwise (all interfaces, or loopback, which Endpoints may
+ * not hold) this host's first non-loopback IPv4 address.
+ */
+export function defaultAdvertiseAddress(
+  bound: string,
+  interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces(),
+): string | undefined {
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(bound) && bound !== "0.0.0.0" && !bound.startsWith("127.")) return bound;
+  for (const list of Object.values(interfaces)) {
+    for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  return undefined;
 }
 
 /** The n-th address of the service CIDR (1 → 10.96.0.1). */

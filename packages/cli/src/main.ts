@@ -3,7 +3,7 @@
  * hands over to a package. Exit codes: 0 success, 1 runtime failure, 2 usage error.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { createLogger, streamSink, type LogLevel } from "@kemu/common";
+import { createLogger, streamSink, type Logger, type LogLevel } from "@kemu/common";
 import {
   ApiServer,
   ensureAddons,
@@ -29,7 +29,7 @@ import { readRunState } from "./cluster.ts";
 import { TestLog } from "@kemu/common";
 import { Edge } from "@kemu/edge";
 import { KernelNode, NodeHost } from "@kemu/node";
-import { detectNodeIP } from "@kemu/fabric";
+import { detectNodeIP, LoopbackFabric } from "@kemu/fabric";
 import { writeFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { hostname } from "node:os";
@@ -141,6 +141,36 @@ function natsUrlFlag(values: Record<string, unknown>): string | undefined {
   const v =
     values["nats-url"] ?? (values["state-dir"] === undefined ? process.env["KEMU_NATS_URL"] : undefined);
   return v === undefined ? undefined : String(v);
+}
+
+/**
+ * On the loopback fabric (the API server bound to 127.0.0.1, as `kemu up` runs it) the
+ * kubernetes Service's endpoint, the advertise address, is virtual: record where it is really
+ * served, as pods' ports are, so that 10.96.0.1:443 reaches the API server through kube-proxy.
+ * On the kernel fabric (compose) the address is real and nothing is needed.
+ */
+async function publishApiInFabric(
+  server: ApiServer,
+  settings: { listenHost: string; natsUrl: string },
+  log: Logger,
+): Promise<() => Promise<void>> {
+  const at = server.advertise;
+  if (!at || !settings.listenHost.startsWith("127.")) return async () => {};
+  const nc = await connectNats({
+    url: settings.natsUrl,
+    name: "kemu-control-plane-fabric",
+    log: log.child("nats"),
+  });
+  const fabric = await LoopbackFabric.open(nc, log.child("fabric"));
+  await fabric.publishPodPort("control-plane", at.ip, at.port, "TCP", {
+    host: settings.listenHost,
+    port: at.port,
+  });
+  return async () => {
+    await fabric.unpublishPodPort(at.ip, at.port, "TCP").catch(() => {});
+    await fabric.close();
+    await nc.drain().catch(() => {});
+  };
 }
 
 function untilSignal(): Promise<void> {
@@ -415,6 +445,7 @@ const COMMANDS: Record<string, Command> = {
       "  -X, --request METHOD   default GET\n" +
       "  -H, --header 'K: V'    request header (repeatable)\n" +
       "  -i, --include          print the status line and headers too\n" +
+      "  -k, --insecure         https: do not verify the server certificate\n" +
       "  --fail                 exit 22 on an HTTP status >= 400\n" +
       "  --max-time SECONDS     default 10\n" +
       "  --state-dir DIR        the cluster kemu up started there (default .kemu)\n" +
@@ -428,6 +459,7 @@ const COMMANDS: Record<string, Command> = {
       "max-time": { type: "string" },
       "state-dir": { type: "string" },
       "nats-url": { type: "string" },
+      insecure: { type: "boolean", short: "k" },
     },
     positionals: true,
     async run(values, positionals) {
@@ -480,6 +512,7 @@ const COMMANDS: Record<string, Command> = {
             method: String(values["request"] ?? "GET"),
             headers,
             timeoutSeconds: maxTime,
+            ...(values["insecure"] === true ? { insecure: true } : {}),
           },
           (maxTime + 5) * 1000,
         );
@@ -584,6 +617,7 @@ const COMMANDS: Record<string, Command> = {
       const server = await ApiServer.start(settings, log.child("apiserver"));
       const cm = await ControllerManager.start(cSettings, log.child("controllers"));
       await ensureAddons(server.api, log.child("addons"));
+      const unpublish = await publishApiInFabric(server, settings, log);
       const out = values["write-kubeconfig"] ?? process.env["KEMU_WRITE_KUBECONFIG"];
       if (out) {
         const url = String(
@@ -596,6 +630,7 @@ const COMMANDS: Record<string, Command> = {
       }
       process.stdout.write(`kemu apiserver listening on ${server.url}\n`);
       await untilSignal();
+      await unpublish();
       await cm.stop();
       await server.stop();
       return 0;

@@ -10,3 +10,14 @@ export {
   type LogSink,
 } from "./log.ts";
 export { deferred, type Deferred } from "./async.ts";
+export {
+  formatProxyHeader,
+  parseProxyHeader,
+  readProxyHeader,
+  unmapIPv4,
+  writeProxyHeader,
+  ProxyHeaderError,
+  PROXY_V1_MAX_LENGTH,
+  type ProxyAddresses,
+  type ProxyHeader,
+} from "./proxyprotocol.ts";

@@ -3,10 +3,11 @@
  * what `kubectl exec <pod> -- curl <url>` would do, for `kemu` commands that reach ClusterIPs
  * from inside the cluster.
  *
- * Request (JSON): { namespace, pod, url, method?, headers?, body?, timeoutSeconds? }.
+ * Request (JSON): { namespace, pod, url, method?, headers?, body?, timeoutSeconds?, insecure? }.
  * Reply: { ok: { exitCode: 0, status, headers, body } } when an HTTP response came back (any
  * status), { ok: { exitCode, error } } with curl's exit code and message when it did not
- * (6 could not resolve host, 7 connection refused, 28 timeout, 52 empty reply), or
+ * (6 could not resolve host, 7 connection refused, 28 timeout, 35 TLS error, 52 empty reply,
+ * 60 certificate not trusted), or
  * { error: <Status> } when the request itself is wrong (unknown pod: 404).
  *
  * Addresses: pod IPs (10.244.0.0/16) are dialled over the fabric with a PROXY header naming the
@@ -16,14 +17,19 @@
  * pod's resolv.conf says (resolvconf.ts): with dnsPolicy ClusterFirst, queries to kube-dns's
  * ClusterIP through the data plane and the `<ns>.svc.cluster.local ...` search path.
  *
- * Limitations: HTTP only (no TLS); one request per call; the first address of an answer is used.
+ * http and https (certificates are checked against the system's CAs, so a cluster's self-signed
+ * API server needs insecure, curl's -k).
+ *
+ * Limitations: HTTP/1.1 only; one request per call; the first address of an answer is used; no
+ * CA bundle of the pod's own (a real pod would mount the service account's ca.crt).
  */
 import type { Logger } from "@kemu/common";
 import type { ApiClient, KObject } from "@kemu/controllers";
 import type { Fabric } from "@kemu/fabric";
 import { nodeSubject, type Msg, type NatsConnection, type Subscription } from "@kemu/nats";
 import type { DataPlane } from "@kemu/proxy";
-import type { Socket } from "node:net";
+import { isIP, type Socket } from "node:net";
+import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { DialError, dialAddress, dialPod, ephemeralPort, httpOverSocket } from "./dial.ts";
 import { cidrContains } from "./ipam.ts";
 import { callNodeService, failure, NodeServiceError, type PodLookup } from "./logs.ts";
@@ -39,6 +45,8 @@ export interface ExecRequest {
   headers?: Record<string, string>;
   body?: string;
   timeoutSeconds?: number;
+  /** https: skip verifying the server's certificate (curl -k); otherwise a self-signed one fails. */
+  insecure?: boolean;
 }
 
 /** An exec result: an HTTP response, or curl's failure. */
@@ -135,13 +143,15 @@ export class ExecService {
     } catch {
       return { exitCode: 3, error: `curl: (3) URL rejected: Malformed input to a URL function` };
     }
-    if (url.protocol !== "http:")
+    if (url.protocol !== "http:" && url.protocol !== "https:")
       return { exitCode: 1, error: `curl: (1) Protocol "${url.protocol.replace(":", "")}" not supported` };
     const timeoutMs = (req.timeoutSeconds ?? 10) * 1000;
-    const port = Number(url.port || 80);
+    const tlsOn = url.protocol === "https:";
+    const port = Number(url.port || (tlsOn ? 443 : 80));
     try {
       const ip = await this.#resolve(url.hostname, w.pod(), podIP, timeoutMs);
-      const socket = await this.#dial(ip, port, podIP, timeoutMs);
+      const raw = await this.#dial(ip, port, podIP, timeoutMs);
+      const socket = tlsOn ? await startTls(raw, url.hostname, req.insecure === true, timeoutMs) : raw;
       const headers: Record<string, string> = {
         Host: url.host,
         "User-Agent": "curl/8.5.0",
@@ -211,6 +221,43 @@ export class ExecService {
     if (ip.startsWith("127.")) return dialAddress(ip, port, `${ip}:${port}`, timeoutMs);
     throw new DialError(`dial tcp ${ip}:${port}: connect: connection refused`, "refused");
   }
+}
+
+/**
+ * TLS over a connected socket, as curl does it: SNI for names, the certificate checked against the
+ * system's CAs unless insecure (-k); failures end as curl's exit 60 (certificate) or 35 (handshake).
+ */
+function startTls(raw: Socket, host: string, insecure: boolean, timeoutMs: number): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const s = tlsConnect({
+      socket: raw,
+      rejectUnauthorized: !insecure,
+      ...(isIP(host) ? {} : { servername: host }),
+    });
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new CurlError(28, `curl: (28) SSL connection timeout after ${timeoutMs} milliseconds`));
+    }, timeoutMs);
+    s.once("secureConnect", () => {
+      clearTimeout(timer);
+      s.removeAllListeners("error");
+      resolve(s);
+    });
+    s.once("error", (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      s.destroy();
+      raw.destroy();
+      reject(
+        /CERT|SELF_SIGNED|UNABLE_TO|certificate/i.test(`${err.code ?? ""} ${err.message}`)
+          ? new CurlError(
+              60,
+              `curl: (60) SSL certificate problem: ${err.message}\n` +
+                "More details here: https://curl.se/docs/sslcerts.html (use -k to skip verification)",
+            )
+          : new CurlError(35, `curl: (35) TLS connect error: ${err.message}`),
+      );
+    });
+  });
 }
 
 /** Runs an HTTP request from inside a pod on node (what `kemu` commands call). */

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { nullLogger } from "@kemu/common";
 import type { FlowSource, ServicePortRule } from "../types.ts";
-import { writeProxyHeader } from "./proxyprotocol.ts";
+import { writeProxyHeader } from "@kemu/common";
 import {
   FakeFabric,
   freePort,

@@ -16,6 +16,6 @@ export {
   PROXY_V1_MAX_LENGTH,
   type ProxyHeader,
   type ProxyAddresses,
-} from "./proxyprotocol.ts";
+} from "@kemu/common";
 export { healthCheckBody, type HealthCheckTarget } from "./healthcheck.ts";
 export { type Clock } from "./balancer.ts";

@@ -8,7 +8,7 @@ import * as net from "node:net";
 import type { Fabric, Protocol, SocketAddress } from "@kemu/fabric";
 import type { RuleEndpoint, RuleSet, ServicePortRule } from "../types.ts";
 import type { Clock } from "./balancer.ts";
-import { readProxyHeader } from "./proxyprotocol.ts";
+import { readProxyHeader } from "@kemu/common";
 
 /** An endpoint; defaults: ready, serving, remote, port 8080. */
 export function makeEndpoint(ip: string, mutate: (e: RuleEndpoint) => void = () => {}): RuleEndpoint {

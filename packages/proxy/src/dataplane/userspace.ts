@@ -17,7 +17,7 @@
  *   see balancer.ts. ClientIP affinity, externalTrafficPolicy, internalTrafficPolicy and the
  *   terminating fallback: see table.ts (the RuleSet already carries the categorised endpoints).
  * - The source a pod sees: every proxied TCP connection starts with a PROXY v1 line (see
- *   proxyprotocol.ts): the node IP when the flow is masqueraded, the client's IP otherwise.
+ *   @kemu/common's proxyprotocol.ts): the node IP when the flow is masqueraded, the client's IP otherwise.
  * - apply() switches the routing table in one step, then opens listeners for new ports and
  *   closes those for ports that went away; listeners for ports that stay are never reopened.
  *   Established TCP connections keep their pod across rule changes (conntrack); UDP sessions to
@@ -61,7 +61,7 @@ import {
   type Random,
 } from "./balancer.ts";
 import { HealthCheckServer } from "./healthcheck.ts";
-import { formatProxyHeader, readProxyHeader, unmapIPv4 } from "./proxyprotocol.ts";
+import { formatProxyHeader, readProxyHeader, unmapIPv4 } from "@kemu/common";
 import {
   buildTable,
   decide,
