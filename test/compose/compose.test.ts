@@ -343,6 +343,48 @@ describe("docker compose: the walkthrough with kubectl on the host, curl and dig
   });
 });
 
+describe("docker compose: step 10, a LoadBalancer Service", () => {
+  it("compose: a LoadBalancer Service gets an EXTERNAL-IP on the compose network that the host reaches", async () => {
+    const lb = `apiVersion: v1
+kind: Service
+metadata: {name: linuxea-lb}
+spec:
+  type: LoadBalancer
+  selector: {app: nginx, release: www}
+  ports: [{port: 80, targetPort: 80}]
+`;
+    const applied = await run(
+      "kubectl",
+      ["--kubeconfig", kubeconfig, "--cache-dir", join(stateDir, "kube-cache"), "apply", "-f", "-"],
+      { input: lb },
+    );
+    expect(applied.stdout).toBe("service/linuxea-lb created\n");
+    let ip = "";
+    await eventually(async () => {
+      ip = (
+        await kubectlOk("get", "svc", "linuxea-lb", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}")
+      ).trim();
+      return ip !== "";
+    });
+    // From the top /28 of the network the containers share.
+    const edgeIP = (await exec("edge", "hostname", "-i")).stdout.trim().split(" ")[0]!;
+    expect(ip.split(".").slice(0, 1)).toEqual(edgeIP.split(".").slice(0, 1));
+    expect(Number(ip.split(".")[3]) & 0xf0).toBe(0xf0);
+    expect(await kubectlOk("get", "svc", "linuxea-lb")).toMatch(
+      new RegExp(
+        `^linuxea-lb\\s+LoadBalancer\\s+10\\.\\d+\\.\\d+\\.\\d+\\s+${ip.replace(/\./g, "\\.")}\\s+80:31\\d{3}/TCP\\s`,
+        "m",
+      ),
+    );
+    const pods = await nginxPods();
+    await eventually(async () => {
+      const r = await run("curl", ["-s", "--max-time", "2", `http://${ip}/linuxea.html`]);
+      return r.code === 0 && pods.has(podOf(r.stdout));
+    });
+    await kubectlOk("delete", "svc", "linuxea-lb");
+  });
+});
+
 describe("docker compose: kemu's own views, inside the containers", () => {
   it("compose: kemu status, kemu top and kemu curl --pod work through docker compose exec", async () => {
     const status = await exec("control-plane", "kemu", "status");

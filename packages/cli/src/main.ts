@@ -545,7 +545,9 @@ const COMMANDS: Record<string, Command> = {
     help:
       "Usage: kemu edge --nats-url URL [--edge-host HOST] [--lb-pool CIDR]\n\n" +
       "Runs the external load balancer (every NodePort on HOST, default 127.0.0.1) and the\n" +
-      "LoadBalancer IP pool (default 127.0.2.0/24).\n",
+      "LoadBalancer IP pool (default 127.0.2.0/24). --lb-pool auto takes the top /28 of this host's\n" +
+      "network and puts each assigned address on lo (a compose container with NET_ADMIN), so other\n" +
+      "hosts on that network, Docker's host included, reach the LoadBalancer IPs.\n",
     options: {
       "nats-url": { type: "string" },
       "edge-host": { type: "string" },

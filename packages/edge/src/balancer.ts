@@ -92,12 +92,20 @@ export interface BalancerOptions {
   healthIntervalMs?: number;
   /** Send a PROXY v1 header to nodes with the client's address (default true). */
   proxyProtocol?: boolean;
+  /**
+   * Puts LoadBalancer addresses on this host before listening on them, and takes them off when no
+   * frontend uses them (compose: the edge's container owns the addresses on its network).
+   */
+  addresses?: { add(ip: string): Promise<void>; remove(ip: string): Promise<void> };
 }
 
 /** The balancer. */
 export class EdgeBalancer {
-  readonly #opts: Required<Omit<BalancerOptions, "services" | "nodes" | "log">> & BalancerOptions;
+  readonly #opts: Required<Omit<BalancerOptions, "services" | "nodes" | "log" | "addresses">> &
+    BalancerOptions;
   readonly #listeners = new Map<string, Listener>();
+  /** LoadBalancer addresses put on this host through opts.addresses. */
+  readonly #owned = new Set<string>();
   /** "nodeIP:port" → health (port 10256 for kube-proxy's /healthz). */
   readonly #health = new Map<string, Health>();
   readonly #rr = new Map<string, number>();
@@ -186,6 +194,8 @@ export class EdgeBalancer {
           await l.close();
         }
       }
+      const lbIPs = new Set([...want.values()].map((f) => f.host).filter((h) => h !== this.#opts.edgeHost));
+      await this.#own(lbIPs);
       for (const [id, f] of want) {
         if (this.#listeners.has(id)) continue;
         try {
@@ -199,7 +209,36 @@ export class EdgeBalancer {
           this.#opts.log.warn("edge frontend could not listen", { frontend: id, err: String(err) });
         }
       }
+      await this.#release(lbIPs);
     });
+  }
+
+  async #own(ips: Set<string>): Promise<void> {
+    const a = this.#opts.addresses;
+    if (!a) return;
+    for (const ip of ips) {
+      if (this.#owned.has(ip)) continue;
+      try {
+        await a.add(ip);
+        this.#owned.add(ip);
+      } catch (err) {
+        this.#opts.log.warn("cannot add LoadBalancer address", { ip, err: String(err) });
+      }
+    }
+  }
+
+  async #release(keep: Set<string>): Promise<void> {
+    const a = this.#opts.addresses;
+    if (!a) return;
+    for (const ip of [...this.#owned]) {
+      if (keep.has(ip)) continue;
+      this.#owned.delete(ip);
+      await a
+        .remove(ip)
+        .catch((err: unknown) =>
+          this.#opts.log.warn("cannot remove LoadBalancer address", { ip, err: String(err) }),
+        );
+    }
   }
 
   async #listenTcp(f: Frontend): Promise<Listener> {
@@ -328,6 +367,7 @@ export class EdgeBalancer {
     for (const l of this.#listeners.values()) await l.close();
     this.#listeners.clear();
     for (const c of this.#conns) c.destroy();
+    await this.#release(new Set());
   }
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { frontendsFor } from "./balancer.ts";
 import { poolAddresses } from "./lbpool.ts";
+import { autoLoadBalancerPool } from "./edge.ts";
 
 function makeService(name: string, mutate: (s: Record<string, any>) => void): Record<string, any> {
   const s = {
@@ -45,5 +46,30 @@ describe("edge", () => {
       ["127.0.0.1:31180/TCP", 31180, undefined],
       ["127.0.2.7:443/TCP", 30443, 32000],
     ]);
+  });
+});
+
+describe("edge: --lb-pool auto", () => {
+  const iface = (address: string, cidr: string, internal = false) => ({
+    address,
+    cidr,
+    internal,
+    family: "IPv4" as const,
+    netmask: "",
+    mac: "",
+  });
+
+  it("edge: auto takes the top /28 of this host's network, which Docker's IPAM fills last", () => {
+    expect(
+      autoLoadBalancerPool({
+        lo: [iface("127.0.0.1", "127.0.0.1/8", true)],
+        eth0: [iface("172.18.0.7", "172.18.0.7/16")],
+      }),
+    ).toBe("172.18.255.240/28");
+    expect(autoLoadBalancerPool({ eth0: [iface("192.168.48.3", "192.168.48.3/20")] })).toBe(
+      "192.168.63.240/28",
+    );
+    expect(poolAddresses("172.18.255.240/28")).toHaveLength(14);
+    expect(autoLoadBalancerPool({ lo: [iface("127.0.0.1", "127.0.0.1/8", true)] })).toBeUndefined();
   });
 });

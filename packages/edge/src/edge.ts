@@ -4,6 +4,29 @@ import { ApiClient, Informer, R } from "@kemu/controllers";
 import type { NatsConnection } from "@kemu/nats";
 import { EdgeBalancer } from "./balancer.ts";
 import { LoadBalancerPool } from "./lbpool.ts";
+import { networkInterfaces } from "node:os";
+import { detectNodeIP, KernelFabric } from "@kemu/fabric";
+
+/**
+ * The top /28 of this host's first non-loopback IPv4 network (e.g. 172.18.255.240/28 in a
+ * 172.18.0.0/16 Docker network, whose IPAM hands out addresses from the bottom).
+ */
+export function autoLoadBalancerPool(
+  interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces(),
+): string | undefined {
+  for (const list of Object.values(interfaces)) {
+    for (const a of list ?? []) {
+      if (a.family !== "IPv4" || a.internal || !a.cidr) continue;
+      const prefix = Number(a.cidr.split("/")[1]);
+      if (!(prefix >= 8 && prefix <= 28)) continue;
+      const v = a.address.split(".").reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
+      const broadcast = (v | (2 ** (32 - prefix) - 1)) >>> 0;
+      const base = (broadcast & ~15) >>> 0;
+      return `${[base >>> 24, (base >>> 16) & 255, (base >>> 8) & 255, base & 255].join(".")}/28`;
+    }
+  }
+  return undefined;
+}
 
 /** Options of the edge. */
 export interface EdgeOptions {
@@ -11,7 +34,11 @@ export interface EdgeOptions {
   log: Logger;
   /** Where NodePorts are published (default 127.0.0.1). */
   edgeHost?: string;
-  /** The LoadBalancer address pool (default 127.0.2.0/24). */
+  /**
+   * The LoadBalancer address pool (default 127.0.2.0/24). "auto": the top /28 of this host's own
+   * network, with each address put on lo as it is assigned (compose: the host reaches them
+   * through Docker's bridge; needs NET_ADMIN).
+   */
   lbPool?: string;
   healthIntervalMs?: number;
 }
@@ -33,12 +60,11 @@ export class Edge {
     const client = new ApiClient(opts.nc);
     const services = new Informer(client, R.services, opts.log.child("services"));
     const nodes = new Informer(client, R.nodes, opts.log.child("nodes"));
-    const pool = new LoadBalancerPool(
-      client,
-      services,
-      opts.lbPool ?? "127.0.2.0/24",
-      opts.log.child("lb-pool"),
-    );
+    const auto = opts.lbPool === "auto";
+    const cidr = auto ? autoLoadBalancerPool() : (opts.lbPool ?? "127.0.2.0/24");
+    if (!cidr) throw new Error("--lb-pool auto: this host has no non-loopback IPv4 network");
+    const pool = new LoadBalancerPool(client, services, cidr, opts.log.child("lb-pool"));
+    opts.log.info("LoadBalancer pool", { cidr });
     const balancerOpts: ConstructorParameters<typeof EdgeBalancer>[0] = {
       services,
       nodes,
@@ -46,6 +72,10 @@ export class Edge {
     };
     if (opts.edgeHost) balancerOpts.edgeHost = opts.edgeHost;
     if (opts.healthIntervalMs) balancerOpts.healthIntervalMs = opts.healthIntervalMs;
+    if (auto) {
+      const addresses = new KernelFabric({ nodeIP: detectNodeIP() ?? "", log: opts.log.child("addresses") });
+      balancerOpts.addresses = addresses.serviceIPs;
+    }
     const balancer = new EdgeBalancer(balancerOpts);
     await Promise.all([services.start(), nodes.start()]);
     pool.run();
