@@ -30,7 +30,7 @@ import { formatPod, Reason, type KubeletEvents } from "./events.ts";
 import { DEFAULT_KNOBS, KnobError, parseKnobs, type Knobs } from "./knobs.ts";
 import { LogBuffer } from "./logbuffer.ts";
 import { normalizeProbe, ProbeWorker, type ProbeKind, type ProbeOutcome, type ProbeSpec } from "./prober.ts";
-import { readProxyHeader } from "./proxyproto.ts";
+import { readClientAddress } from "./proxyproto.ts";
 import type { ContainerView } from "./status.ts";
 
 /** The kubelet's version, as probes announce it in User-Agent. */
@@ -377,7 +377,7 @@ export class Container {
           inst.sockets.add(socket);
           socket.once("close", () => inst.sockets.delete(socket));
           socket.on("error", () => {});
-          void readProxyHeader(socket).then((client) => {
+          void readClientAddress(socket).then((client) => {
             if (client && !socket.destroyed) onConnection(socket, client);
           });
         });

@@ -12,7 +12,7 @@ import { systemClock, type Clock } from "./clock.ts";
 import { DEFAULT_KNOBS, type Knobs } from "./knobs.ts";
 import { LogBuffer } from "./logbuffer.ts";
 import type { ProbeKind } from "./prober.ts";
-import { readProxyHeader } from "./proxyproto.ts";
+import { readClientAddress } from "./proxyproto.ts";
 
 /** A pod bound to node-1 with one container "app" (image kemu/echo:1, port 8080), changed by mutate. */
 export function makePod(namespace: string, name: string, mutate?: (p: KObject) => void): KObject {
@@ -124,7 +124,7 @@ export function testAppContext(
     setHealth: (fn) => (health = fn),
     async listenTcp(port, onConnection) {
       const server = createServer((socket) => {
-        void readProxyHeader(socket).then((client) => client && onConnection(socket, client));
+        void readClientAddress(socket).then((client) => client && onConnection(socket, client));
       });
       servers.push(server);
       await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

@@ -21,13 +21,7 @@ export type {
 } from "./apps/types.ts";
 export { PROBE_HEADER } from "./apps/serve.ts";
 export { KNOB_SOURCES, DEFAULT_KNOBS, KnobError, parseKnobs, parseDuration, type Knobs } from "./knobs.ts";
-export {
-  parseProxyHeader,
-  readProxyHeader,
-  formatProxyHeader,
-  type ProxyHeader,
-  type ClientAddress,
-} from "./proxyproto.ts";
+export { readClientAddress, formatProxyHeader, type ProxyHeader, type ClientAddress } from "./proxyproto.ts";
 export {
   fetchLogs,
   followLogs,
