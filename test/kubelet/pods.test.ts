@@ -600,14 +600,15 @@ describe("kubelet: exec (an HTTP client inside a pod)", () => {
       spec: { selector: { app: "backend" }, ports: [{ port: 80, targetPort: 8080 }] },
     });
     const clusterIP: string = svc["spec"]["clusterIP"];
-    // A stand-in for the data plane being written concurrently: it sends the ClusterIP's port 80
-    // to the backend pod's 8080 and reports the client pod's IP as the source (no SNAT).
+    // A stand-in for the data plane: it sends kube-dns's 53 (UDP, and TCP) to the CoreDNS pod
+    // and the ClusterIP's port 80 to the backend pod's 8080, and reports the client pod's IP as
+    // the source (no SNAT).
     const connects: string[] = [];
     const dataPlane: DataPlane = {
-      async connect(src, dstIP, dstPort) {
-        connects.push(`${src.ip}->${dstIP}:${dstPort}`);
+      async connect(src, dstIP, dstPort, proto) {
+        connects.push(`${src.ip}->${dstIP}:${dstPort}/${proto}`);
         if (dstIP === "10.96.0.10" && dstPort === 53) {
-          const dns = n3!.fabric.resolvePodPort(coredns["status"]["podIP"], 53, "TCP");
+          const dns = n3!.fabric.resolvePodPort(coredns["status"]["podIP"], 53, proto);
           if (!dns) throw new Error("connect: connection refused");
           return { ...dns, sourceIP: src.ip };
         }
@@ -641,11 +642,14 @@ describe("kubelet: exec (an HTTP client inside a pod)", () => {
         expect(JSON.parse(r.body)).toMatchObject({ pod: "backend", clientIP: client["status"]["podIP"] });
       }
       const clientIP: string = client["status"]["podIP"];
-      expect(connects.filter((c) => c.endsWith(":80"))).toEqual(
-        Array(3).fill(`${clientIP}->${clusterIP}:80`),
+      expect(connects.filter((c) => c.endsWith(":80/TCP"))).toEqual(
+        Array(3).fill(`${clientIP}->${clusterIP}:80/TCP`),
       );
-      // "web" took the search path's first domain; the absolute name was asked as it is.
-      expect(connects.filter((c) => c.endsWith(":53"))).toEqual(Array(2).fill(`${clientIP}->10.96.0.10:53`));
+      // "web" took the search path's first domain; the absolute name was asked as it is: one
+      // datagram each, as glibc sends them (no TCP: the answers were not truncated).
+      expect(connects.filter((c) => c.includes(":53/"))).toEqual(
+        Array(2).fill(`${clientIP}->10.96.0.10:53/UDP`),
+      );
     } finally {
       await stopNode(n3);
     }

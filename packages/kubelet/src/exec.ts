@@ -193,9 +193,32 @@ export class ExecService {
       podResolvConf(pod, this.#o.clusterDns),
       (server, port) => this.#dial(server, port, podIP, timeoutMs),
       timeoutMs,
+      this.#o.dataPlane ? (server, port) => this.#routeUdp(server, port, podIP) : undefined,
     );
     if (!ip) throw new CurlError(6, `curl: (6) Could not resolve host: ${host}`);
     return ip;
+  }
+
+  /** Where a datagram from the pod to ip:port goes: through the node's data plane, or the pod network. */
+  async #routeUdp(
+    ip: string,
+    port: number,
+    podIP: string,
+  ): Promise<{ host: string; port: number; release?: () => void }> {
+    const { fabric, dataPlane } = this.#o;
+    if (cidrContains(CLUSTER_POD_CIDR, ip)) {
+      const at = fabric.resolvePodPort(ip, port, "UDP");
+      if (!at) throw new DialError(`dial udp ${ip}:${port}: no such port`, "refused");
+      return at;
+    }
+    const at = await dataPlane!.connect(
+      { ip: podIP, port: ephemeralPort(), origin: "local-pod" },
+      ip,
+      port,
+      "UDP",
+    );
+    const release = (at as { release?: () => void }).release;
+    return { host: at.host, port: at.port, ...(release ? { release } : {}) };
   }
 
   async #dial(ip: string, port: number, podIP: string, timeoutMs: number): Promise<Socket> {

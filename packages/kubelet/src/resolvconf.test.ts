@@ -1,8 +1,9 @@
+import { createSocket } from "node:dgram";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nullLogger } from "@kemu/common";
 import type { KObject } from "@kemu/controllers";
-import { ClusterDNS, type ObjectSource } from "@kemu/dns";
+import { ClusterDNS, decodeMessage, encodeMessage, type ObjectSource } from "@kemu/dns";
 import { candidates, podResolvConf, resolveInPod, type PodResolvConf } from "./resolvconf.ts";
 
 const pod = (spec: KObject = {}): KObject => ({ metadata: { namespace: "shop", name: "p" }, spec });
@@ -115,6 +116,40 @@ describe("resolving from a pod against a cluster DNS", () => {
 
   it("resolvconf: an ExternalName's CNAME is followed to an address", async () => {
     expect(await resolveInPod("alias", conf, dial)).toBe("10.96.5.5");
+  });
+
+  it("resolvconf: queries go over UDP first, as glibc sends them, routed like the pod's datagrams", async () => {
+    const routed: string[] = [];
+    dialed.length = 0;
+    const udp = async (ip: string, port: number) => {
+      routed.push(`${ip}:${port}`);
+      return { host: "127.0.0.1", port: dns.port };
+    };
+    expect(await resolveInPod("web", conf, dial, 2_000, udp)).toBe("10.96.5.5");
+    expect(routed[0]).toBe("10.96.0.10:53");
+    expect(dialed).toEqual([]);
+  });
+
+  it("resolvconf: a truncated UDP answer is asked again over TCP", async () => {
+    // A nameserver whose UDP answers are always truncated (TC set, no records).
+    const tcServer = createSocket("udp4");
+    tcServer.on("message", (m, r) => {
+      const q = decodeMessage(m);
+      tcServer.send(
+        encodeMessage({ id: q.id, qr: true, tc: true, rd: true, questions: q.questions }),
+        r.port,
+        r.address,
+      );
+    });
+    await new Promise<void>((r) => tcServer.bind(0, "127.0.0.1", () => r()));
+    try {
+      dialed.length = 0;
+      const udp = async () => ({ host: "127.0.0.1", port: tcServer.address().port });
+      expect(await resolveInPod("web", conf, dial, 2_000, udp)).toBe("10.96.5.5");
+      expect(dialed).toEqual(["10.96.0.10:53"]);
+    } finally {
+      await new Promise<void>((r) => tcServer.close(() => r()));
+    }
   });
 
   it("resolvconf: a nameserver that cannot be reached resolves nothing", async () => {

@@ -6,15 +6,18 @@
  * searches and overrides options. Names with fewer dots than ndots are tried with each search
  * domain first, then as they are.
  *
- * Queries go over TCP (each a fresh connection), through whatever dial the caller gives: for
- * exec, the node's data plane, so a pod's lookup of `web` is kube-proxy balancing a connection to
- * a CoreDNS pod, as on a real node.
+ * Queries go as glibc sends them: over UDP, and again over TCP (a fresh connection) when the
+ * answer comes back truncated. The caller routes both: for exec, the node's data plane, so a pod's
+ * lookup of `web` is kube-proxy balancing a datagram (or a connection) to a CoreDNS pod, as on a
+ * real node. A caller that gives no UDP route gets TCP only.
  *
  * Limitations vs glibc: A records only (IPv4), no /etc/hosts beyond localhost, no caching, the
- * first address of an answer is used, nameservers are tried in order with one attempt each.
+ * first address of an answer is used, nameservers are tried in order with one attempt each (glibc
+ * makes two, 5 s apart); the UDP datagram's source is the node's, not the pod's IP.
  */
 import type { Socket } from "node:net";
 import { lookup as hostLookup } from "node:dns/promises";
+import { createSocket } from "node:dgram";
 import type { KObject } from "@kemu/controllers";
 import {
   CLASS_IN,
@@ -87,6 +90,55 @@ export function candidates(name: string, conf: PodResolvConf): string[] {
 /** Opens a TCP connection to a nameserver (port 53) as the pod would. */
 export type DialDns = (ip: string, port: number) => Promise<Socket>;
 
+/**
+ * Where a pod's datagram to ip:port really goes (what DNAT does to it on a real node); release,
+ * if given, is called once the exchange is over.
+ */
+export type RouteDnsUdp = (
+  ip: string,
+  port: number,
+) => Promise<{ host: string; port: number; release?: () => void }>;
+
+/** Sends one A query in a datagram and waits for the reply with its id (others are ignored). */
+async function queryUdp(
+  route: RouteDnsUdp,
+  server: string,
+  name: string,
+  timeoutMs: number,
+): Promise<DnsMessage> {
+  const at = await route(server, 53);
+  const id = Math.floor(Math.random() * 0x10000);
+  const query = encodeMessage({ id, rd: true, questions: [{ name, type: RRType.A, class: CLASS_IN }] });
+  const sock = createSocket("udp4");
+  try {
+    return await new Promise<DnsMessage>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no answer from ${server} in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      sock.on("message", (m) => {
+        let msg: DnsMessage;
+        try {
+          msg = decodeMessage(m);
+        } catch {
+          return;
+        }
+        if (msg.id !== id || !msg.qr) return;
+        clearTimeout(timer);
+        resolve(msg);
+      });
+      sock.on("error", (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      sock.send(query, at.port, at.host);
+    });
+  } finally {
+    sock.close();
+    at.release?.();
+  }
+}
+
 /** Sends one A query over a fresh TCP connection and reads the reply. */
 async function queryTcp(dial: DialDns, server: string, name: string, timeoutMs: number): Promise<DnsMessage> {
   const id = Math.floor(Math.random() * 0x10000);
@@ -120,6 +172,7 @@ export async function resolveInPod(
   conf: PodResolvConf,
   dial: DialDns,
   timeoutMs = 5_000,
+  udp?: RouteDnsUdp,
 ): Promise<string | undefined> {
   if (conf.nameservers === "host") {
     try {
@@ -135,7 +188,9 @@ export async function resolveInPod(
       let reply: DnsMessage | undefined;
       for (const server of conf.nameservers) {
         try {
-          reply = await queryTcp(dial, server, fqdn, timeoutMs);
+          reply = udp ? await queryUdp(udp, server, fqdn, timeoutMs) : undefined;
+          // Truncated (or no UDP route): the same question over TCP, as glibc retries.
+          if (!reply || reply.tc) reply = await queryTcp(dial, server, fqdn, timeoutMs);
           if (reply.rcode === Rcode.NOERROR || reply.rcode === Rcode.NXDOMAIN) break;
         } catch {
           reply = undefined;
