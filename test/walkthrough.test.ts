@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, fixture, freeUdpTcpPort, ROOT, run, type RunResult } from "./harness.ts";
+import { eventually, fixture, freeUdpTcpPort, retrying, ROOT, run, type RunResult } from "./harness.ts";
 
 const KEMU = join(ROOT, "packages/cli/bin/kemu.js");
 let stateDir: string;
@@ -398,13 +398,24 @@ describe("walkthrough on kemu up", () => {
   });
 
   it("walkthrough: kemu status and kemu top show every node's proxy synced and the traffic per endpoint", async () => {
-    const status = await run(process.execPath, [KEMU, "status", "--state-dir", stateDir]);
-    expect(status.code).toBe(0);
-    for (const n of [1, 2, 3]) {
-      expect(status.stdout).toMatch(
-        new RegExp(`^node-${n}\\s+Ready\\s+127\\.0\\.1\\.${n}\\s+iptables\\s+synced\\s+false\\s+\\d+`, "m"),
-      );
-    }
+    // Each node's sync machine settles in "synced" (a change just before leaves it "pending" for
+    // up to minSyncPeriod).
+    await retrying(
+      async () => {
+        const status = await run(process.execPath, [KEMU, "status", "--state-dir", stateDir]);
+        expect(status.code).toBe(0);
+        for (const n of [1, 2, 3]) {
+          expect(status.stdout).toMatch(
+            new RegExp(
+              `^node-${n}\\s+Ready\\s+127\\.0\\.1\\.${n}\\s+iptables\\s+synced\\s+false\\s+\\d+`,
+              "m",
+            ),
+          );
+        }
+      },
+      30_000,
+      200,
+    );
     let stop = false;
     const loop = (async () => {
       while (!stop) await curl("http://127.0.1.1:31180/linuxea.html");
