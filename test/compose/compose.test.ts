@@ -8,7 +8,7 @@
  * The project is `kemu-e2e` with its own state directory and API port, so it does not touch a
  * developer's own `docker compose up` in the clone. NodePort 31180 is the walkthrough's.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { chown, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -134,6 +134,8 @@ async function inventory(): Promise<string[]> {
 
 beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), "kemu-compose-"));
+  // As a user's clone would be: the bind-mounted directory belongs to someone other than root.
+  if (process.getuid?.() === 0) await chown(stateDir, 1000, 1000);
   kubeconfig = join(stateDir, "kubeconfig");
   apiPort = await freePort();
   // Leftovers of an interrupted run would make this one lie.
@@ -161,6 +163,10 @@ describe("docker compose: the walkthrough with kubectl on the host, curl and dig
     );
     const kc = await readFile(kubeconfig, "utf8");
     expect(kc).toContain(`server: https://127.0.0.1:${apiPort}`);
+    // Written by root in the container, handed to the directory's owner, so they can read it.
+    const owner = (await stat(stateDir)).uid;
+    expect((await stat(kubeconfig)).uid).toBe(owner);
+    expect((await stat(join(stateDir, "pki", "ca.crt"))).uid).toBe(owner);
     const wide = await kubectlOk("get", "nodes", "-o", "wide");
     for (const n of [1, 2, 3]) {
       const ip = (await exec(`node-${n}`, "hostname", "-i")).stdout.trim().split(" ")[0]!;

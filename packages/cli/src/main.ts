@@ -30,8 +30,8 @@ import { TestLog } from "@kemu/common";
 import { Edge } from "@kemu/edge";
 import { KernelNode, NodeHost } from "@kemu/node";
 import { detectNodeIP, LoopbackFabric } from "@kemu/fabric";
-import { writeFile, mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
+import { chown, mkdir, readdir, stat, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { hostname } from "node:os";
 import { connectNats } from "@kemu/nats";
 import type { IpvsScheduler, ProxyMode } from "@kemu/proxy";
@@ -171,6 +171,25 @@ async function publishApiInFabric(
     await fabric.close();
     await nc.drain().catch(() => {});
   };
+}
+
+/**
+ * In a container (root) writing into a bind-mounted directory, hands what it wrote to the
+ * directory's owner, so that the user who ran `docker compose up` can read the kubeconfig and
+ * `kemu up` can later reuse the CA. Nothing to do when not root or when the owner is root.
+ */
+async function giveToDirOwner(dir: string, paths: string[]): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const { uid, gid } = await stat(dir);
+  if (uid === 0) return;
+  const walk = async (p: string): Promise<void> => {
+    await chown(p, uid, gid);
+    if ((await stat(p)).isDirectory()) for (const e of await readdir(p)) await walk(join(p, e));
+  };
+  const root = resolve(dir);
+  for (const p of paths.map((x) => resolve(x))) {
+    if (p === root || p.startsWith(root + "/")) await walk(p).catch(() => {});
+  }
 }
 
 function untilSignal(): Promise<void> {
@@ -628,6 +647,7 @@ const COMMANDS: Record<string, Command> = {
         const cred = url.startsWith("https:") ? await readAdminCredential(settings.certDir) : undefined;
         await mkdir(dirname(String(out)), { recursive: true });
         await writeFile(String(out), kubeconfig(url, cred ?? {}), { mode: 0o600 });
+        await giveToDirOwner(dirname(String(out)), [String(out), settings.certDir]);
         log.info("kubeconfig written", { path: String(out), server: url });
       }
       process.stdout.write(`kemu apiserver listening on ${server.url}\n`);
