@@ -129,7 +129,6 @@ export class HttpServer {
           this.#server.emit("connection", socket);
           socket.resume();
         });
-      socket.resume();
     });
   }
 

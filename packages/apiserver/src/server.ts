@@ -2,8 +2,7 @@
  * The API server process: connects to NATS, opens the store, makes sure the cluster's
  * bootstrap objects exist, and serves the API over HTTP (and, see natsapi.ts, over NATS).
  */
-import { networkInterfaces } from "node:os";
-import type { Logger } from "@kemu/common";
+import { firstHostIPv4, intToIPv4, ipv4ToInt, type Logger } from "@kemu/common";
 import { connectNats, type NatsConnection } from "@kemu/nats";
 import { Store } from "@kemu/store";
 import { Api } from "./api.ts";
@@ -126,6 +125,11 @@ export class ApiServer {
     return this.#url;
   }
 
+  /** The server's NATS connection, for whatever else the process runs beside it. */
+  get nc(): NatsConnection {
+    return this.#nc;
+  }
+
   /** Where the kubernetes Service's endpoints point (the advertise address), if anywhere. */
   get advertise(): { ip: string; port: number } | undefined {
     return this.#advertise;
@@ -195,23 +199,14 @@ export async function bootstrap(api: Api, settings: ApiServerSettings, log: Logg
  * to, when that is a routable IPv4; otherwise (all interfaces, or loopback, which Endpoints may
  * not hold) this host's first non-loopback IPv4 address.
  */
-export function defaultAdvertiseAddress(
-  bound: string,
-  interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces(),
-): string | undefined {
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(bound) && bound !== "0.0.0.0" && !bound.startsWith("127.")) return bound;
-  for (const list of Object.values(interfaces)) {
-    for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
-  }
-  return undefined;
+function defaultAdvertiseAddress(bound: string): string | undefined {
+  if (ipv4ToInt(bound) !== undefined && bound !== "0.0.0.0" && !bound.startsWith("127.")) return bound;
+  return firstHostIPv4()?.address;
 }
 
 /** The n-th address of the service CIDR (1 → 10.96.0.1). */
 function firstServiceIP(cidr: string, n: number): string {
-  const [addr] = cidr.split("/");
-  const p = addr!.split(".").map(Number) as [number, number, number, number];
-  const v = ((p[0] << 24) >>> 0) + (p[1] << 16) + (p[2] << 8) + p[3] + n;
-  return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join(".");
+  return intToIPv4((ipv4ToInt(cidr.split("/")[0]!) ?? 0) + n);
 }
 
 /**

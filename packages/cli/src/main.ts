@@ -151,17 +151,12 @@ function natsUrlFlag(values: Record<string, unknown>): string | undefined {
  */
 async function publishApiInFabric(
   server: ApiServer,
-  settings: { listenHost: string; natsUrl: string },
+  settings: { listenHost: string },
   log: Logger,
 ): Promise<() => Promise<void>> {
   const at = server.advertise;
   if (!at || !settings.listenHost.startsWith("127.")) return async () => {};
-  const nc = await connectNats({
-    url: settings.natsUrl,
-    name: "kemu-control-plane-fabric",
-    log: log.child("nats"),
-  });
-  const fabric = await LoopbackFabric.open(nc, log.child("fabric"));
+  const fabric = await LoopbackFabric.open(server.nc, log.child("fabric"));
   await fabric.publishPodPort("control-plane", at.ip, at.port, "TCP", {
     host: settings.listenHost,
     port: at.port,
@@ -169,7 +164,6 @@ async function publishApiInFabric(
   return async () => {
     await fabric.unpublishPodPort(at.ip, at.port, "TCP").catch(() => {});
     await fabric.close();
-    await nc.drain().catch(() => {});
   };
 }
 

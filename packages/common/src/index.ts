@@ -21,3 +21,4 @@ export {
   type ProxyAddresses,
   type ProxyHeader,
 } from "./proxyprotocol.ts";
+export { cidrContains, firstHostIPv4, intToIPv4, ipv4ToInt, prefixMask } from "./ipv4.ts";

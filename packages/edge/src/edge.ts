@@ -1,5 +1,5 @@
 /** The edge: what sits outside the cluster. The external load balancer and the LoadBalancer IP pool, together. */
-import type { Logger } from "@kemu/common";
+import { firstHostIPv4, intToIPv4, ipv4ToInt, type Logger } from "@kemu/common";
 import { ApiClient, Informer, R } from "@kemu/controllers";
 import type { NatsConnection } from "@kemu/nats";
 import { EdgeBalancer } from "./balancer.ts";
@@ -14,18 +14,12 @@ import { detectNodeIP, KernelFabric } from "@kemu/fabric";
 export function autoLoadBalancerPool(
   interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces(),
 ): string | undefined {
-  for (const list of Object.values(interfaces)) {
-    for (const a of list ?? []) {
-      if (a.family !== "IPv4" || a.internal || !a.cidr) continue;
-      const prefix = Number(a.cidr.split("/")[1]);
-      if (!(prefix >= 8 && prefix <= 28)) continue;
-      const v = a.address.split(".").reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
-      const broadcast = (v | (2 ** (32 - prefix) - 1)) >>> 0;
-      const base = (broadcast & ~15) >>> 0;
-      return `${[base >>> 24, (base >>> 16) & 255, (base >>> 8) & 255, base & 255].join(".")}/28`;
-    }
-  }
-  return undefined;
+  const own = firstHostIPv4(interfaces);
+  const prefix = Number(own?.cidr?.split("/")[1]);
+  const v = own && ipv4ToInt(own.address);
+  if (v === undefined || !(prefix >= 8 && prefix <= 28)) return undefined;
+  const broadcast = (v | (2 ** (32 - prefix) - 1)) >>> 0;
+  return `${intToIPv4((broadcast & ~15) >>> 0)}/28`;
 }
 
 /** Options of the edge. */

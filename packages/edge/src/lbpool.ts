@@ -8,26 +8,20 @@
  * Assignments live only in the Services' status (level-triggered: a restart rebuilds the used
  * set from them), and one worker assigns, so two Services never get the same address.
  */
-import type { Logger } from "@kemu/common";
+import { intToIPv4, ipv4ToInt, prefixMask, type Logger } from "@kemu/common";
 import { R, WorkQueue, type ApiClient, type Informer, type KObject } from "@kemu/controllers";
 
 /** A pool of IPv4 addresses, from a CIDR without its network and broadcast addresses. */
 export function poolAddresses(cidr: string): string[] {
   const [addr, bits] = cidr.split("/");
   const prefix = Number(bits);
-  const parts = (addr ?? "").split(".").map(Number);
-  if (parts.length !== 4 || parts.some((p) => !(p >= 0 && p <= 255)) || !(prefix >= 16 && prefix <= 30)) {
+  const ip = ipv4ToInt(addr ?? "");
+  if (ip === undefined || !(prefix >= 16 && prefix <= 30))
     throw new Error(`invalid LoadBalancer pool ${cidr}`);
-  }
-  const base =
-    (((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!) &
-    ((~0 << (32 - prefix)) >>> 0);
+  const base = (ip & prefixMask(prefix)) >>> 0;
   const size = 2 ** (32 - prefix);
   const out: string[] = [];
-  for (let i = 1; i < size - 1; i++) {
-    const v = (base + i) >>> 0;
-    out.push([v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join("."));
-  }
+  for (let i = 1; i < size - 1; i++) out.push(intToIPv4(base + i));
   return out;
 }
 

@@ -13,8 +13,7 @@
  * on one node never leaves lo; NetworkPolicy is not enforced.
  */
 import { execFile } from "node:child_process";
-import { networkInterfaces } from "node:os";
-import type { Logger } from "@kemu/common";
+import { cidrContains, firstHostIPv4, type Logger } from "@kemu/common";
 import type { Fabric, Protocol, SocketAddress } from "./types.ts";
 
 /** Runs `ip` with the given arguments; rejects with its stderr. */
@@ -50,20 +49,7 @@ export interface KernelFabricOptions {
 
 /** The first non-internal IPv4 address of this host (a container's eth0), or undefined. */
 export function detectNodeIP(): string | undefined {
-  for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
-  }
-  return undefined;
-}
-
-const ipToInt = (ip: string) => ip.split(".").reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
-
-/** Whether an IPv4 address lies in a CIDR. */
-function within(ip: string, cidr: string): boolean {
-  const [base = "", bits = "32"] = cidr.split("/");
-  const n = Number(bits);
-  const mask = n === 0 ? 0 : (~0 << (32 - n)) >>> 0;
-  return (ipToInt(ip) & mask) >>> 0 === (ipToInt(base) & mask) >>> 0;
+  return firstHostIPv4()?.address;
 }
 
 /** The kernel fabric of one node container. */
@@ -101,12 +87,12 @@ export class KernelFabric implements Fabric {
     const out = await this.#run(["-o", "-4", "addr", "show", "dev", "lo"]);
     for (const m of out.matchAll(/inet (\d+\.\d+\.\d+\.\d+)\/32/g)) {
       const ip = m[1]!;
-      if (this.#owned.some((c) => within(ip, c))) await this.#removeAddress(ip);
+      if (this.#owned.some((c) => cidrContains(c, ip))) await this.#removeAddress(ip);
     }
     const routes = await this.#run(["-4", "route", "show"]);
     for (const line of routes.split("\n")) {
       const m = /^(\d+\.\d+\.\d+\.\d+\/\d+) via (\S+)/.exec(line);
-      if (m && this.#owned.some((c) => within(m[1]!.split("/")[0]!, c))) {
+      if (m && this.#owned.some((c) => cidrContains(c, m[1]!.split("/")[0]!))) {
         await this.#run(["route", "del", m[1]!]).catch(() => undefined);
       }
     }

@@ -31,7 +31,7 @@ import type { DataPlane } from "@kemu/proxy";
 import { isIP, type Socket } from "node:net";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { DialError, dialAddress, dialPod, ephemeralPort, httpOverSocket } from "./dial.ts";
-import { cidrContains } from "./ipam.ts";
+import { cidrContains } from "@kemu/common";
 import { callNodeService, failure, NodeServiceError, type PodLookup } from "./logs.ts";
 import { formatProxyHeader } from "./proxyproto.ts";
 import { podResolvConf, resolveInPod, type ClusterDnsSettings } from "./resolvconf.ts";

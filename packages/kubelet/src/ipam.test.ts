@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { cidrContains, IPExhaustedError, parseCIDR, PodIPAllocator } from "./ipam.ts";
+import { cidrContains } from "@kemu/common";
+import { IPExhaustedError, parseCIDR, PodIPAllocator } from "./ipam.ts";
 
 describe("ipam: PodIPAllocator", () => {
   it("ipam: hands out .2 first; .0, .1 (gateway) and .255 are never given", () => {

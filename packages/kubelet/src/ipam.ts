@@ -8,18 +8,16 @@
  * on-disk reservations (after a restart, reservations come back from the pods' status).
  */
 
+import { intToIPv4, ipv4ToInt } from "@kemu/common";
+
 /** Thrown when every address of the range is in use. */
 export class IPExhaustedError extends Error {}
 
+/** The address as a number; throws for anything that is not IPv4. */
 function ipToInt(ip: string): number {
-  const parts = ip.split(".").map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255))
-    throw new Error(`invalid IPv4 address "${ip}"`);
-  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
-}
-
-function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+  const n = ipv4ToInt(ip);
+  if (n === undefined) throw new Error(`invalid IPv4 address "${ip}"`);
+  return n;
 }
 
 /** Parses "a.b.c.d/len" into its first address and size. */
@@ -31,21 +29,6 @@ export function parseCIDR(cidr: string): { base: number; size: number; prefix: n
   const size = 2 ** (32 - prefix);
   const base = (ipToInt(m[1]!) & ~(size - 1)) >>> 0;
   return { base, size, prefix };
-}
-
-/** Whether ip lies in cidr (any prefix length). */
-export function cidrContains(cidr: string, ip: string): boolean {
-  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(cidr);
-  if (!m) return false;
-  let n: number;
-  try {
-    n = ipToInt(ip);
-  } catch {
-    return false;
-  }
-  const prefix = Number(m[2]);
-  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
-  return (n & mask) >>> 0 === (ipToInt(m[1]!) & mask) >>> 0;
 }
 
 /** Allocates pod IPs from one CIDR. */
@@ -63,7 +46,7 @@ export class PodIPAllocator {
     this.cidr = cidr;
     this.#base = base;
     this.#size = size;
-    this.gateway = intToIp(base + 1);
+    this.gateway = intToIPv4(base + 1);
     this.#last = 1;
   }
 
@@ -73,7 +56,7 @@ export class PodIPAllocator {
     const usable = this.#size - 3;
     for (let i = 1; i <= usable; i++) {
       const offset = ((this.#last - 2 + i) % usable) + 2;
-      const ip = intToIp(this.#base + offset);
+      const ip = intToIPv4(this.#base + offset);
       if (!this.#owners.has(ip)) {
         this.#owners.set(ip, owner);
         this.#last = offset;
@@ -104,16 +87,12 @@ export class PodIPAllocator {
 
   /** The usable range, as host-local prints it: "10.244.1.2-10.244.1.254". */
   get range(): string {
-    return `${intToIp(this.#base + 2)}-${intToIp(this.#base + this.#size - 2)}`;
+    return `${intToIPv4(this.#base + 2)}-${intToIPv4(this.#base + this.#size - 2)}`;
   }
 
   #usable(ip: string): boolean {
-    let n: number;
-    try {
-      n = ipToInt(ip);
-    } catch {
-      return false;
-    }
+    const n = ipv4ToInt(ip);
+    if (n === undefined) return false;
     const off = n - this.#base;
     return off >= 2 && off <= this.#size - 2;
   }

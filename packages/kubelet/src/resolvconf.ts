@@ -90,6 +90,15 @@ export function candidates(name: string, conf: PodResolvConf): string[] {
 /** Opens a TCP connection to a nameserver (port 53) as the pod would. */
 export type DialDns = (ip: string, port: number) => Promise<Socket>;
 
+/** An A query for name with a fresh random id, as a stub resolver sends it (recursion desired). */
+function aQuery(name: string): { id: number; query: Buffer } {
+  const id = Math.floor(Math.random() * 0x10000);
+  return {
+    id,
+    query: encodeMessage({ id, rd: true, questions: [{ name, type: RRType.A, class: CLASS_IN }] }),
+  };
+}
+
 /**
  * Where a pod's datagram to ip:port really goes (what DNAT does to it on a real node); release,
  * if given, is called once the exchange is over.
@@ -107,8 +116,7 @@ async function queryUdp(
   timeoutMs: number,
 ): Promise<DnsMessage> {
   const at = await route(server, 53);
-  const id = Math.floor(Math.random() * 0x10000);
-  const query = encodeMessage({ id, rd: true, questions: [{ name, type: RRType.A, class: CLASS_IN }] });
+  const { id, query } = aQuery(name);
   const sock = createSocket("udp4");
   try {
     return await new Promise<DnsMessage>((resolve, reject) => {
@@ -141,8 +149,7 @@ async function queryUdp(
 
 /** Sends one A query over a fresh TCP connection and reads the reply. */
 async function queryTcp(dial: DialDns, server: string, name: string, timeoutMs: number): Promise<DnsMessage> {
-  const id = Math.floor(Math.random() * 0x10000);
-  const query = encodeMessage({ id, rd: true, questions: [{ name, type: RRType.A, class: CLASS_IN }] });
+  const { id, query } = aQuery(name);
   const reply = decodeMessage(await exchangeTcp(await dial(server, 53), query, timeoutMs));
   if (reply.id !== id) throw new Error("reply id mismatch");
   return reply;

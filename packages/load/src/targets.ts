@@ -4,6 +4,7 @@
  * address, so ClientIP session affinity sees several clients from one machine.
  */
 import { isIP } from "node:net";
+import { intToIPv4, ipv4ToInt } from "@kemu/common";
 
 /** A settings or threshold error; the message names the flag, variable or expression at fault. */
 export class LoadSettingsError extends Error {
@@ -38,14 +39,6 @@ export function parseTargets(spec: string): Target[] {
   });
 }
 
-function ipv4ToInt(ip: string): number {
-  return ip.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
-}
-
-function intToIpv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
-}
-
 /** The most addresses one --local-ips list may expand to; a /8 by mistake should not allocate 16M strings. */
 const MAX_LOCAL_IPS = 65536;
 
@@ -70,17 +63,17 @@ export function parseLocalIps(spec: string): string[] {
       const [from, to] = [range[1]!, range[2]!];
       if (isIP(from) !== 4 || isIP(to) !== 4)
         throw new LoadSettingsError(`local IP range "${part}" is not IPv4`);
-      const [a, b] = [ipv4ToInt(from), ipv4ToInt(to)];
+      const [a, b] = [ipv4ToInt(from)!, ipv4ToInt(to)!];
       if (b < a) throw new LoadSettingsError(`local IP range "${part}" ends before it starts`);
-      for (let n = a; n <= b; n++) push(intToIpv4(n));
+      for (let n = a; n <= b; n++) push(intToIPv4(n));
     } else if (cidr) {
       const bits = Number(cidr[2]);
       if (isIP(cidr[1]!) !== 4 || bits < 0 || bits > 32)
         throw new LoadSettingsError(`local IP CIDR "${part}" is not an IPv4 CIDR`);
       const size = 2 ** (32 - bits);
-      const base = Math.floor(ipv4ToInt(cidr[1]!) / size) * size;
+      const base = Math.floor(ipv4ToInt(cidr[1]!)! / size) * size;
       const [first, last] = size > 2 ? [base + 1, base + size - 2] : [base, base + size - 1];
-      for (let n = first; n <= last; n++) push(intToIpv4(n));
+      for (let n = first; n <= last; n++) push(intToIPv4(n));
     } else if (isIP(part) !== 0) {
       push(part);
     } else {

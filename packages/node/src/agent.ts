@@ -19,12 +19,29 @@ export interface NodeAgentOptions {
   /** N: 127.0.1.N and 10.244.N.0/24. */
   index: number;
   proxyMode: ProxyMode;
-  ipvsScheduler?: IpvsScheduler;
+  ipvsScheduler?: IpvsScheduler | undefined;
   /** minSyncPeriod and syncPeriod of kube-proxy (ms). */
-  minSyncPeriodMs?: number;
-  syncPeriodMs?: number;
+  minSyncPeriodMs?: number | undefined;
+  syncPeriodMs?: number | undefined;
   /** Extra kubelet settings (labels, lease timings, capacity). */
-  kubelet?: Partial<KubeletSettingsInput>;
+  kubelet?: Partial<KubeletSettingsInput> | undefined;
+}
+
+/** How a node's kube-proxy and kubelet are tuned: what a host of nodes passes on to each. */
+export type NodeTuning = Pick<
+  NodeAgentOptions,
+  "proxyMode" | "ipvsScheduler" | "minSyncPeriodMs" | "syncPeriodMs" | "kubelet"
+>;
+
+/** Just the tuning of a larger options object. */
+export function tuningOf(o: NodeTuning): NodeTuning {
+  return {
+    proxyMode: o.proxyMode,
+    ipvsScheduler: o.ipvsScheduler,
+    minSyncPeriodMs: o.minSyncPeriodMs,
+    syncPeriodMs: o.syncPeriodMs,
+    kubelet: o.kubelet,
+  };
 }
 
 /** A running node. */

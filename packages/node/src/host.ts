@@ -2,13 +2,11 @@
 import type { Logger } from "@kemu/common";
 import { LoopbackFabric } from "@kemu/fabric";
 import { connectNats, type NatsConnection } from "@kemu/nats";
-import type { IpvsScheduler, ProxyMode } from "@kemu/proxy";
-import type { KubeletSettingsInput } from "@kemu/kubelet";
-import { NodeAgent } from "./agent.ts";
+import { NodeAgent, tuningOf, type NodeTuning } from "./agent.ts";
 import { HostDnsPort } from "./dnsport.ts";
 
-/** Options of a NodeHost. */
-export interface NodeHostOptions {
+/** Options of a NodeHost; the tuning (proxy mode, sync periods, kubelet settings) goes to every node. */
+export interface NodeHostOptions extends NodeTuning {
   natsUrl: string;
   log: Logger;
   count: number;
@@ -16,12 +14,6 @@ export interface NodeHostOptions {
   firstIndex?: number;
   /** Node names are `${prefix}${index}` (default "node-"). */
   namePrefix?: string;
-  proxyMode: ProxyMode;
-  ipvsScheduler?: IpvsScheduler;
-  /** kube-proxy's minSyncPeriod and syncPeriod (ms); defaults 1 s and 30 s. */
-  minSyncPeriodMs?: number;
-  syncPeriodMs?: number;
-  kubelet?: Partial<KubeletSettingsInput>;
   /** Publish the cluster DNS on 127.0.0.1 at this port (0: any free one; undefined: not at all). */
   dnsPort?: number;
   /** Called as each node comes up. */
@@ -57,19 +49,7 @@ export class NodeHost {
           indexes.slice(i, i + 8).map(async (index) => {
             const name = `${o.namePrefix ?? "node-"}${index}`;
             await fabric.forgetNode(name);
-            const opts: Parameters<typeof NodeAgent.start>[0] = {
-              nc,
-              fabric,
-              log: o.log,
-              name,
-              index,
-              proxyMode: o.proxyMode,
-            };
-            if (o.ipvsScheduler) opts.ipvsScheduler = o.ipvsScheduler;
-            if (o.kubelet) opts.kubelet = o.kubelet;
-            if (o.minSyncPeriodMs !== undefined) opts.minSyncPeriodMs = o.minSyncPeriodMs;
-            if (o.syncPeriodMs !== undefined) opts.syncPeriodMs = o.syncPeriodMs;
-            const agent = await NodeAgent.start(opts);
+            const agent = await NodeAgent.start({ nc, fabric, log: o.log, name, index, ...tuningOf(o) });
             o.onNode?.(agent);
             return agent;
           }),

@@ -8,12 +8,10 @@ import type { Logger } from "@kemu/common";
 import { ApiClient, Informer, R, type KObject } from "@kemu/controllers";
 import { KernelFabric, type IpRunner, type PodRoute } from "@kemu/fabric";
 import { connectNats, type NatsConnection } from "@kemu/nats";
-import type { IpvsScheduler, ProxyMode } from "@kemu/proxy";
-import type { KubeletSettingsInput } from "@kemu/kubelet";
-import { NodeAgent } from "./agent.ts";
+import { NodeAgent, tuningOf, type NodeTuning } from "./agent.ts";
 
 /** Options of a KernelNode. */
-export interface KernelNodeOptions {
+export interface KernelNodeOptions extends NodeTuning {
   natsUrl: string;
   log: Logger;
   name: string;
@@ -21,11 +19,6 @@ export interface KernelNodeOptions {
   index: number;
   /** This container's address: the Node's InternalIP. */
   nodeIP: string;
-  proxyMode: ProxyMode;
-  ipvsScheduler?: IpvsScheduler;
-  minSyncPeriodMs?: number;
-  syncPeriodMs?: number;
-  kubelet?: Partial<KubeletSettingsInput>;
   /** iproute2, replaceable in tests. */
   ip?: IpRunner;
 }
@@ -67,19 +60,14 @@ export class KernelNode {
     if (o.ip) fabricOpts.ip = o.ip;
     const fabric = new KernelFabric(fabricOpts);
     await fabric.reset();
-    const opts: Parameters<typeof NodeAgent.start>[0] = {
+    const agent = await NodeAgent.start({
       nc,
       fabric,
       log: o.log,
       name: o.name,
       index: o.index,
-      proxyMode: o.proxyMode,
-    };
-    if (o.ipvsScheduler) opts.ipvsScheduler = o.ipvsScheduler;
-    if (o.kubelet) opts.kubelet = o.kubelet;
-    if (o.minSyncPeriodMs !== undefined) opts.minSyncPeriodMs = o.minSyncPeriodMs;
-    if (o.syncPeriodMs !== undefined) opts.syncPeriodMs = o.syncPeriodMs;
-    const agent = await NodeAgent.start(opts);
+      ...tuningOf(o),
+    });
 
     const nodes = new Informer(new ApiClient(nc), R.nodes, o.log.child("routes"));
     let syncing = Promise.resolve();

@@ -6,6 +6,7 @@
  * Like upstream, each range has a static band at the bottom (for requested values) that dynamic
  * allocation only uses once the rest is full.
  */
+import { intToIPv4, ipv4ToInt } from "@kemu/common";
 import type { Store } from "@kemu/store";
 import { StoreError } from "@kemu/store";
 
@@ -114,25 +115,11 @@ export class Allocator {
   }
 }
 
-/** Parses "a.b.c.d" to a 32-bit number. */
-export function ipToInt(ip: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (!m) return undefined;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((p) => p > 255)) return undefined;
-  return ((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!;
-}
-
-/** Formats a 32-bit number as "a.b.c.d". */
-export function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
-}
-
 /** The IP range of a CIDR without its network and broadcast addresses, as upstream allocates. */
 export function cidrRange(cidr: string): AllocationRange & { base: number; prefix: number } {
   const [addr, bits] = cidr.split("/");
   const prefix = Number(bits);
-  const ip = ipToInt(addr ?? "");
+  const ip = ipv4ToInt(addr ?? "");
   if (ip === undefined || !Number.isInteger(prefix) || prefix < 8 || prefix > 30) {
     throw new Error(`invalid service CIDR ${cidr}`);
   }
@@ -143,15 +130,15 @@ export function cidrRange(cidr: string): AllocationRange & { base: number; prefi
     base,
     prefix,
     size,
-    at: (i) => intToIp(base + 1 + i),
+    at: (i) => intToIPv4(base + 1 + i),
     offset: (v) => {
-      const n = ipToInt(v);
+      const n = ipv4ToInt(v);
       if (n === undefined) return undefined;
       const i = n - base - 1;
       return i >= 0 && i < size ? i : undefined;
     },
     outOfRange: (v) =>
-      `the provided IP (${v}) is not in the valid range. The range of valid IPs is ${intToIp(base)}/${prefix}`,
+      `the provided IP (${v}) is not in the valid range. The range of valid IPs is ${intToIPv4(base)}/${prefix}`,
     taken: "provided IP is already allocated",
   };
 }

@@ -41,7 +41,6 @@
  */
 import * as dgram from "node:dgram";
 import * as net from "node:net";
-import type { Logger } from "@kemu/common";
 import type { Fabric, Protocol, SocketAddress } from "@kemu/fabric";
 import type {
   DataPlane,
@@ -61,7 +60,7 @@ import {
   type Random,
 } from "./balancer.ts";
 import { HealthCheckServer } from "./healthcheck.ts";
-import { formatProxyHeader, readProxyHeader, unmapIPv4 } from "@kemu/common";
+import { cidrContains, formatProxyHeader, readProxyHeader, unmapIPv4, type Logger } from "@kemu/common";
 import {
   buildTable,
   decide,
@@ -125,16 +124,6 @@ interface ListenAddress {
 }
 
 const addressKey = (ip: string, port: number) => `${ip}:${port}`;
-
-/** Whether an IPv4 address is inside a CIDR (a.b.c.d/n). */
-export function inCIDR(ip: string, cidr: string): boolean {
-  const [base, bits] = cidr.split("/");
-  const toInt = (a: string) => a.split(".").reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
-  const n = Number(bits);
-  if (!base || !Number.isInteger(n) || !/^\d+\.\d+\.\d+\.\d+$/.test(ip)) return false;
-  const mask = n === 0 ? 0 : (~0 << (32 - n)) >>> 0;
-  return (toInt(ip) & mask) >>> 0 === (toInt(base) & mask) >>> 0;
-}
 
 /** What connect() returns: the DataPlane contract's address and sourceIP, and more. */
 export interface ConnectResult extends SocketAddress {
@@ -532,7 +521,7 @@ export class UserspaceDataPlane implements DataPlane {
 
   /** Where a source on a service IP listener comes from: a pod, this host, or outside. */
   #originOf(ip: string): FlowSource["origin"] {
-    if (inCIDR(ip, this.#clusterCIDR)) return "remote-pod";
+    if (cidrContains(this.#clusterCIDR, ip)) return "remote-pod";
     if (ip === this.#node.ip || ip.startsWith("127.") || this.#vipAddresses.has(ip)) return "host";
     return "external";
   }
@@ -835,19 +824,21 @@ export class UserspaceDataPlane implements DataPlane {
    * and, with the kernel fabric, service addresses as "PROTO ip:port".
    */
   listeners(): { tcp: number[]; udp: number[]; health: number[]; vips: string[] } {
-    const sorted = (it: Iterable<number>) => [...it].sort((a, b) => a - b);
-    const ports = (m: Map<string, { ip: string; port: number }>) =>
-      sorted([...m.values()].filter((l) => l.ip === this.#node.ip).map((l) => l.port));
-    const vips: string[] = [];
-    for (const { at } of this.#tcp.values())
-      if (at.ip !== this.#node.ip) vips.push(vipKey("TCP", at.ip, at.port));
-    for (const l of this.#udp.values()) if (l.ip !== this.#node.ip) vips.push(vipKey("UDP", l.ip, l.port));
-    return {
-      tcp: ports(new Map([...this.#tcp].map(([k, v]) => [k, v.at]))),
-      udp: ports(this.#udp),
-      health: sorted(this.#health.keys()),
-      vips: vips.sort(),
+    const out = {
+      tcp: [] as number[],
+      udp: [] as number[],
+      health: [...this.#health.keys()],
+      vips: [] as string[],
     };
+    const add = (proto: "TCP" | "UDP", at: ListenAddress) => {
+      if (at.ip === this.#node.ip) out[proto === "TCP" ? "tcp" : "udp"].push(at.port);
+      else out.vips.push(vipKey(proto, at.ip, at.port));
+    };
+    for (const { at } of this.#tcp.values()) add("TCP", at);
+    for (const l of this.#udp.values()) add("UDP", l);
+    for (const ports of [out.tcp, out.udp, out.health]) ports.sort((a, b) => a - b);
+    out.vips.sort();
+    return out;
   }
 
   /** Closes every listener, connection and session; apply() and connect() fail afterwards. */
